@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Command line of `scripts/lab`: one subcommand per lab step."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from . import config, util
+from .util import LabError, progress
+
+KERNEL_CHOICES = sorted(config.KERNELS)
+
+
+def _kernels(arg: str) -> list[str]:
+    return KERNEL_CHOICES if arg == "all" else [arg]
+
+
+def cmd_image(args: argparse.Namespace) -> int:
+    from . import image
+
+    for k in _kernels(args.kernel):
+        start = time.monotonic()
+        img = image.ensure_image(k, refresh=args.refresh)
+        progress(f"{k} image ready in {time.monotonic() - start:.1f} s: {img.path} "
+                 f"(kernel {img.kver})")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from . import build
+
+    for k in _kernels(args.kernel):
+        build.build(k, dkms=args.dkms, make_args=args.make_args)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import vm
+
+    if not args.cmd:
+        raise LabError("lab run: give a command after --, e.g. lab run -- uname -r")
+    return vm.run_vm(vm.RunSpec(
+        kernel=args.kernel, argv=args.cmd, disks=args.disk, timeout=args.timeout,
+        mem_mb=args.mem, smp=args.smp, append=args.append, keep_disks=args.keep_disks,
+        interactive=False))
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from . import vm
+
+    return vm.run_vm(vm.RunSpec(
+        kernel=args.kernel, argv=[], disks=args.disk, timeout=0, mem_mb=args.mem,
+        smp=args.smp, append=args.append, keep_disks=args.keep_disks, interactive=True))
+
+
+def cmd_kunit(args: argparse.Namespace) -> int:
+    from . import kunit
+
+    return kunit.run_kunit(rebuild_kernel=args.rebuild_kernel, filter_glob=args.filter)
+
+
+def _vm_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("virtual machine")
+    g.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
+                   help="Debian kernel to boot (default: trixie)")
+    g.add_argument("--disk", action="append", default=[], metavar="SIZE",
+                   help="add an empty scratch disk of SIZE (e.g. 2G); repeat for more; "
+                        "they appear as /dev/vdb, /dev/vdc, ... and in $LAB_DISKS")
+    g.add_argument("--mem", type=int, default=3072, metavar="MiB",
+                   help="guest memory (default: 3072)")
+    g.add_argument("--smp", type=int, default=2, help="guest CPUs (default: 2)")
+    g.add_argument("--append", default="", metavar="ARGS",
+                   help="extra kernel command line arguments")
+    g.add_argument("--keep-disks", action="store_true",
+                   help="keep the scratch disk files in the run directory")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lab",
+        description="fuse-iomap VM lab: build a Debian dev box, build the module in it, "
+                    "boot it under qemu and run commands.  Cache: "
+                    f"{config.cache_dir()} (override with FUSE_IOMAP_LAB_CACHE).")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the debootstrap/chroot/qemu commands instead of running them")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("image", help="build or reuse the dev-box root and VM image",
+                       description="Build (or reuse from the cache) the Debian root "
+                       "filesystem for a kernel with debootstrap, install the dev and test "
+                       "packages, and pack the bootable disk image.")
+    s.add_argument("--kernel", choices=KERNEL_CHOICES + ["all"], default="trixie",
+                   help="target kernel (default: trixie)")
+    s.add_argument("--refresh", action="store_true",
+                   help="rebuild even if a cached root/image with the same inputs exists "
+                        "(picks up a new Debian kernel point release)")
+    s.set_defaults(func=cmd_image)
+
+    s = sub.add_parser("build", help="build this checkout inside the dev box",
+                       description="Build fuse_iomap.ko (and the userspace parts once they "
+                       "exist) in the dev-box chroot for each target kernel.  Plain Kbuild "
+                       "by default (incremental, seconds); --dkms goes through dkms "
+                       "add/build/install as a user's machine would.")
+    s.add_argument("--kernel", choices=KERNEL_CHOICES + ["all"], default="all",
+                   help="target kernel (default: all)")
+    s.add_argument("--dkms", action="store_true",
+                   help="build and install through dkms (in a throwaway overlay)")
+    s.add_argument("make_args", nargs="*", metavar="MAKEARG",
+                   help="extra make arguments for the module build, e.g. W=1")
+    s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("run", help="boot the VM and run a command in it",
+                       description="Boot the dev box under qemu with the current build "
+                       "installed, run CMD as root, stream its output, copy logs back and "
+                       "exit with CMD's status.  A guest panic, oops, WARN, hang or timeout "
+                       "is a failure (exit 125, or 124 for the timeout) with the console "
+                       "saved.")
+    _vm_options(s)
+    s.add_argument("--timeout", type=int, default=900, metavar="SEC",
+                   help="kill the VM after SEC seconds (default: 900)")
+    s.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD...",
+                   help="command to run in the guest (cwd: the checkout, read-only)")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("shell", help="boot the VM with an interactive shell",
+                       description="Like run, but gives a root shell on the serial "
+                       "console; exit the shell (or Ctrl-A x) to power off.")
+    _vm_options(s)
+    s.set_defaults(func=cmd_shell)
+
+    s = sub.add_parser("kunit", help="build and run the module's KUnit suites",
+                       description="Build a KUnit-enabled UML kernel from Debian's "
+                       "linux-source-6.12 (cached), build the module and its test module "
+                       "against it, boot it and report the suites' results.")
+    s.add_argument("--rebuild-kernel", action="store_true",
+                   help="rebuild the cached UML kernel")
+    s.add_argument("--filter", default="", metavar="GLOB",
+                   help="only run suites matching GLOB (kunit.filter_glob)")
+    s.set_defaults(func=cmd_kunit)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "cmd", None) and args.cmd[:1] == ["--"]:
+        args.cmd = args.cmd[1:]
+    util.DRY_RUN = args.dry_run
+    try:
+        return args.func(args)
+    except LabError as e:
+        print(f"lab: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lab: interrupted", file=sys.stderr)
+        return 130

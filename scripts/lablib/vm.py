@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`lab run` and `lab shell`: boot the dev box under qemu and run a command.
+
+Each run gets a directory under <cache>/runs holding the command, the
+guest console, the guest's kernel log, its exit status and whatever the
+command wrote to $LAB_OUT.  The guest sees three 9p shares: the checkout
+(read-only, the command's working directory), the build outputs
+(read-only) and the run directory.
+
+Exit status: the command's, or 124 if the VM timed out, or 125 if the
+guest kernel panicked, oopsed, warned or hung, or never reported a status.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config, console, image, util
+from .initrd import build_initrd
+from .util import LabError, progress, quote
+
+EXIT_TIMEOUT = 124
+EXIT_GUEST_FAILURE = 125
+KEEP_RUNS = 30
+
+
+@dataclass
+class RunSpec:
+    kernel: str
+    argv: list[str]
+    disks: list[str] = field(default_factory=list)
+    timeout: int = 900
+    mem_mb: int = 3072
+    smp: int = 2
+    append: str = ""
+    keep_disks: bool = False
+    interactive: bool = False
+
+
+def build_outputs() -> Path:
+    """The directory the guest sees as /mnt/lab/build (one subdir per kver)."""
+    out = config.cache_dir() / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def parse_size(size: str) -> int:
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    s = size.strip().upper().removesuffix("B").removesuffix("I")
+    try:
+        if s and s[-1] in units:
+            return int(float(s[:-1]) * units[s[-1]])
+        return int(s)
+    except ValueError:
+        raise LabError(f"bad disk size {size!r}; use e.g. 512M or 4G") from None
+
+
+def qemu_argv(spec: RunSpec, img: image.Image, initrd: Path, rundir: Path,
+              disks: list[Path]) -> list[str]:
+    """The complete qemu command line for one run."""
+    mode = "shell" if spec.interactive else "run"
+    append = ["console=ttyS0", "root=/dev/vda", "rw", "loglevel=5", "panic=-1",
+              "oops=panic", "mitigations=off", "tsc=reliable", f"lab.kernel={spec.kernel}",
+              f"lab.mode={mode}"]
+    if spec.append:
+        append += shlex.split(spec.append)
+    argv = ["qemu-system-x86_64", "-machine", "q35",
+            "-accel", "tcg,thread=multi,tb-size=1024", "-cpu", "max",
+            "-smp", str(spec.smp), "-m", str(spec.mem_mb), "-no-reboot", "-nic", "none",
+            "-kernel", str(img.vmlinuz), "-initrd", str(initrd),
+            "-append", " ".join(append),
+            "-drive", f"file={img.disk},if=virtio,format=raw,snapshot=on,cache=unsafe"]
+    if spec.interactive:
+        argv += ["-nographic", "-serial", "mon:stdio"]
+    else:
+        argv += ["-display", "none", "-monitor", "none", "-serial", "stdio"]
+    for d in disks:
+        argv += ["-drive", f"file={d},if=virtio,format=raw,cache=unsafe,aio=threads"]
+    shares = (("labrepo", config.REPO, True), ("labbuild", build_outputs(), True),
+              ("labrun", rundir, False))
+    for tag, path, ro in shares:
+        fsdev = f"local,id={tag},path={path},security_model=none"
+        argv += ["-fsdev", fsdev + (",readonly=on" if ro else ""),
+                 "-device", f"virtio-9p-pci,fsdev={tag},mount_tag={tag}"]
+    return argv
+
+
+def new_rundir(kernel: str) -> Path:
+    runs = config.cache_dir() / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    rundir = runs / f"{kernel}-{stamp}-{os.getpid()}"
+    rundir.mkdir()
+    old = sorted(runs.iterdir(), key=lambda p: p.stat().st_mtime)
+    for stale in old[:-KEEP_RUNS]:
+        shutil.rmtree(stale, ignore_errors=True)
+    return rundir
+
+
+def _stream(proc: subprocess.Popen[bytes], log: Path, timeout: int) -> bool:
+    """Copy the guest console to stdout and @log; False if @timeout hit."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    fd = proc.stdout.fileno()
+    with open(log, "wb") as f:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return True
+            f.write(chunk.replace(b"\r\n", b"\n"))
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+
+
+def run_vm(spec: RunSpec) -> int:
+    img = image.ensure_image(spec.kernel)
+    if util.DRY_RUN:
+        rundir = config.cache_dir() / "runs" / "DRY-RUN"
+        initrd = img.path / "initrd.gz"
+        disks = [rundir / f"disk{i + 1}.img" for i in range(len(spec.disks))]
+        print(quote(qemu_argv(spec, img, initrd, rundir, disks)))
+        return 0
+    trixie = image.find_root("trixie")
+    if trixie is None:
+        raise LabError("the trixie root is missing; run `lab image`")
+    initrd = build_initrd(img.modules_root, trixie.path, img.kver, img.path)
+    rundir = new_rundir(spec.kernel)
+    (rundir / "cmd").write_text("set -e\n" + "exec " + shlex.join(spec.argv) + "\n"
+                                if spec.argv else "")
+    (rundir / "cmd.txt").write_text(shlex.join(spec.argv) + "\n")
+    disks = []
+    for i, size in enumerate(spec.disks):
+        d = rundir / f"disk{i + 1}.img"
+        with open(d, "wb") as f:
+            f.truncate(parse_size(size))
+        disks.append(d)
+    argv = qemu_argv(spec, img, initrd, rundir, disks)
+    (rundir / "qemu.txt").write_text(quote(argv) + "\n")
+    progress(f"booting {spec.kernel} ({img.kver}); run dir {rundir}")
+    start = time.monotonic()
+    try:
+        if spec.interactive:
+            subprocess.run(argv, check=False)
+            finished = True
+        else:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
+            try:
+                finished = _stream(proc, rundir / "console.log", spec.timeout)
+            finally:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                    try:
+                        proc.wait(10)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+    finally:
+        if not spec.keep_disks:
+            for d in disks:
+                d.unlink(missing_ok=True)
+    elapsed = time.monotonic() - start
+    return _verdict(spec, rundir, finished, elapsed)
+
+
+def _verdict(spec: RunSpec, rundir: Path, finished: bool, elapsed: float) -> int:
+    text = ""
+    for name in ("console.log", "dmesg.txt"):
+        p = rundir / name
+        if p.exists():
+            text += p.read_text(errors="replace") + "\n"
+    problems = console.scan(text)
+    status_file = rundir / "status"
+    if not finished:
+        progress(f"FAIL: guest timed out after {spec.timeout} s; console: "
+                 f"{rundir / 'console.log'}")
+        return EXIT_TIMEOUT
+    for p in problems:
+        progress(f"guest kernel problem ({p.kind}): {p.line}")
+    if not status_file.exists():
+        progress(f"FAIL: the guest finished without reporting a status ({elapsed:.1f} s); "
+                 f"console: {rundir / 'console.log'}")
+        return EXIT_GUEST_FAILURE
+    rc = int(status_file.read_text().strip() or "1")
+    if problems:
+        progress(f"FAIL: command exited {rc} but the guest kernel reported "
+                 f"{len(problems)} problem(s); logs in {rundir}")
+        return rc if rc != 0 else EXIT_GUEST_FAILURE
+    progress(f"command exited {rc} after {elapsed:.1f} s in the VM; logs in {rundir}")
+    return rc
