@@ -87,6 +87,9 @@ def find_root(suite_name: str) -> Root | None:
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
+    if util.DRY_RUN:
+        print(f"# write {path}: {text!r}")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     path.chmod(mode)
@@ -100,7 +103,7 @@ def _configure_apt(root: Path, suite: config.Suite, mirror: str) -> None:
         "Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
     )
     sources_list = root / "etc/apt/sources.list"
-    if sources_list.exists():
+    if sources_list.exists() and not util.DRY_RUN:
         sources_list.unlink()
     conf = 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n'
     if suite.ignore_valid_until:
@@ -109,7 +112,7 @@ def _configure_apt(root: Path, suite: config.Suite, mirror: str) -> None:
     # No service may start inside the chroot.
     _write(root / "usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0o755)
     # apt needs name resolution while the image is built; the VM has no network.
-    shutil.copyfile("/etc/resolv.conf", root / "etc/resolv.conf")
+    _write(root / "etc/resolv.conf", Path("/etc/resolv.conf").read_text())
 
 
 def build_root(suite: config.Suite, mirror: str) -> Root:
@@ -120,7 +123,7 @@ def build_root(suite: config.Suite, mirror: str) -> Root:
     logdir.mkdir(parents=True, exist_ok=True)
     debs = cache / "debs" / suite.name
     debs.mkdir(parents=True, exist_ok=True)
-    if path.exists():
+    if path.exists() and not util.DRY_RUN:
         if mounts_under(path):
             raise LabError(f"{path} has mounts under it; unmount them first")
         shutil.rmtree(path)
@@ -141,6 +144,8 @@ def build_root(suite: config.Suite, mirror: str) -> Root:
                      *suite.packages], log=log, env=env)
             if suite.name == "trixie":
                 _add_test_users(path, log)
+    if util.DRY_RUN:
+        return Root(suite, path)
     info = {"suite": suite.name, "key": suite.key(), "kver": kernel_version(path),
             "packages": list(suite.packages)}
     (path / STAMP).write_text(json.dumps(info, indent=1) + "\n")
@@ -151,7 +156,7 @@ def build_root(suite: config.Suite, mirror: str) -> Root:
 def _add_test_users(root: Path, log) -> None:
     run(["chroot", str(root), "groupadd", "-f", "fsgqa"], log=log)
     for user in FSTESTS_USERS:
-        passwd = (root / "etc/passwd").read_text()
+        passwd = "" if util.DRY_RUN else (root / "etc/passwd").read_text()
         if f"\n{user}:" not in "\n" + passwd:
             run(["chroot", str(root), "useradd", "-m", "-g", "fsgqa", user], log=log)
 
@@ -170,11 +175,6 @@ def ensure_root(suite_name: str, refresh: bool = False) -> Root:
     found = find_root(suite_name)
     if found and not refresh:
         return found
-    if util.DRY_RUN:
-        mirror = config.detect_mirror()
-        run(["debootstrap", "--variant=minbase", suite.name, str(root_path(suite)), mirror])
-        run(["chroot", str(root_path(suite)), "apt-get", "install", "-y", *suite.packages])
-        return Root(suite, root_path(suite))
     return build_root(suite, config.detect_mirror())
 
 
@@ -200,13 +200,24 @@ def find_image(kernel_name: str) -> Image | None:
     return Image(kernel, path, info["kver"], modules_root)
 
 
+def _mke2fs_argv(src: Path, disk: Path) -> list[str]:
+    return ["mke2fs", "-q", "-t", "ext4", "-F", "-L", "labroot", "-E", "root_owner=0:0",
+            "-d", str(src), str(disk), IMAGE_SIZE]
+
+
 def build_image(kernel: config.Kernel, trixie: Root, kroot: Root) -> Image:
     """Pack the trixie root (plus @kroot's modules) into a bootable disk."""
     path = image_path(kernel)
+    if util.DRY_RUN:
+        kver = "KVER"
+        extra, merged = path / "extra", path / "merged"
+        with overlay([extra, trixie.path], None, merged):
+            run(_mke2fs_argv(merged, path / "root.img"))
+        return Image(kernel, path, kver, kroot.path)
+    kver = kroot.kver
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
-    kver = kroot.kver
     # An extra overlay layer adds the 9p mount points and, for a foreign
     # kernel, its modules; /lib is a symlink in trixie, so use usr/lib.
     extra = path / "extra"
@@ -221,9 +232,7 @@ def build_image(kernel: config.Kernel, trixie: Root, kroot: Root) -> Image:
     merged = path / "merged"
     with timed(f"mke2fs -d {kernel.name} image ({IMAGE_SIZE})"):
         with overlay([extra, trixie.path], None, merged):
-            run(["mke2fs", "-q", "-t", "ext4", "-F", "-L", "labroot",
-                 "-E", "root_owner=0:0", "-d", str(merged), str(path / "root.img"),
-                 IMAGE_SIZE])
+            run(_mke2fs_argv(merged, path / "root.img"))
     merged.rmdir()
     shutil.rmtree(extra)
     shutil.copyfile(kroot.path / "boot" / f"vmlinuz-{kver}", path / "vmlinuz")
@@ -247,7 +256,4 @@ def ensure_image(kernel_name: str, refresh: bool = False) -> Image:
             return found
         trixie = ensure_root("trixie", refresh)
         kroot = trixie if kernel.suite == "trixie" else ensure_root(kernel.suite, refresh)
-        if util.DRY_RUN:
-            run(["mke2fs", "-t", "ext4", "-d", str(trixie.path), str(image_path(kernel) / "root.img")])
-            return Image(kernel, image_path(kernel), "DRY-RUN", kroot.path)
         return build_image(kernel, trixie, kroot)

@@ -85,6 +85,12 @@ def module_load_order(root: Path, kver: str, names: tuple[str, ...]) -> list[Pat
     return paths
 
 
+def initrd_path(kver: str, dest_dir: Path) -> Path:
+    """Where the initrd for @kver and the current init script lives."""
+    key = hashlib.sha256(INIT.read_bytes() + kver.encode() + repr(config.INITRD_MODULES).encode())
+    return dest_dir / f"initrd-{key.hexdigest()[:12]}.gz"
+
+
 def build_initrd(modules_root: Path, busybox_root: Path, kver: str, dest_dir: Path) -> Path:
     """Build (or reuse) the initrd for @kver; returns its path.
 
@@ -92,8 +98,7 @@ def build_initrd(modules_root: Path, busybox_root: Path, kver: str, dest_dir: Pa
     scripts/guest/initrd-init takes effect on the next run.
     """
     init = INIT.read_bytes()
-    key = hashlib.sha256(init + kver.encode() + repr(config.INITRD_MODULES).encode())
-    dest = dest_dir / f"initrd-{key.hexdigest()[:12]}.gz"
+    dest = initrd_path(kver, dest_dir)
     if dest.exists():
         return dest
     order = module_load_order(modules_root, kver, config.INITRD_MODULES)

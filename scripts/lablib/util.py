@@ -118,7 +118,8 @@ def chroot_mounts(root: Path) -> Iterator[Path]:
             ("devpts", "devpts", "dev/pts", "gid=5,mode=620,newinstance"),
         ):
             target = root / sub
-            target.mkdir(parents=True, exist_ok=True)
+            if not DRY_RUN:
+                target.mkdir(parents=True, exist_ok=True)
             argv: list[str] = ["mount"]
             if fstype:
                 argv += ["-t", fstype]
@@ -140,17 +141,18 @@ def overlay(lower: Sequence[Path], upper: Path | None, mnt: Path) -> Iterator[Pa
     Builds run in an overlay so that the cached root filesystems are never
     written to by anything but `lab image`.
     """
-    mnt.mkdir(parents=True, exist_ok=True)
-    if not DRY_RUN:
-        umount_all(mnt)
     opts = "lowerdir=" + ":".join(str(p) for p in lower)
     if upper is not None:
         work = upper.parent / (upper.name + ".work")
+        opts += f",upperdir={upper},workdir={work}"
+    if not DRY_RUN:
+        mnt.mkdir(parents=True, exist_ok=True)
+        umount_all(mnt)
+    if upper is not None and not DRY_RUN:
         upper.mkdir(parents=True, exist_ok=True)
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True)
-        opts += f",upperdir={upper},workdir={work}"
     run(["mount", "-t", "overlay", "overlay", "-o", opts, str(mnt)])
     try:
         yield mnt
@@ -161,7 +163,8 @@ def overlay(lower: Sequence[Path], upper: Path | None, mnt: Path) -> Iterator[Pa
 
 @contextlib.contextmanager
 def bind(src: Path, target: Path, readonly: bool = False) -> Iterator[None]:
-    target.mkdir(parents=True, exist_ok=True)
+    if not DRY_RUN:
+        target.mkdir(parents=True, exist_ok=True)
     run(["mount", "--bind", str(src), str(target)])
     try:
         if readonly:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config, console, image, util
-from .initrd import build_initrd
+from .initrd import build_initrd, initrd_path
 from .util import LabError, progress, quote
 
 EXIT_TIMEOUT = 124
@@ -131,7 +131,7 @@ def run_vm(spec: RunSpec) -> int:
     img = image.ensure_image(spec.kernel)
     if util.DRY_RUN:
         rundir = config.cache_dir() / "runs" / "DRY-RUN"
-        initrd = img.path / "initrd.gz"
+        initrd = initrd_path(img.kver, img.path)
         disks = [rundir / f"disk{i + 1}.img" for i in range(len(spec.disks))]
         print(quote(qemu_argv(spec, img, initrd, rundir, disks)))
         return 0
