@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module entry points of fuse_iomap.ko: parameters, and bringing up the
+ * character device and the filesystem types in an order that lets each
+ * step be undone.
+ *
+ * The device comes first so that a filesystem type never exists without a
+ * way for a server to attach to it; teardown runs in reverse.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "fim.h"
+
+/*
+ * Read when a server negotiates FUSE_IOMAP in INIT, so changing it affects
+ * only connections made afterwards.
+ */
+bool fim_enable_iomap = true;
+module_param_named(enable_iomap, fim_enable_iomap, bool, 0644);
+MODULE_PARM_DESC(enable_iomap,
+		 "allow servers to negotiate the iomap data path (default: Y)");
+
+static int __init fim_init(void)
+{
+	int error;
+
+	error = fim_dev_init();
+	if (error)
+		return error;
+
+	error = fim_super_init();
+	if (error)
+		goto out_dev_exit;
+
+	pr_info("version %s loaded, protocol %u.%u\n", FIM_VERSION,
+		FUSE_KERNEL_VERSION, FUSE_KERNEL_MINOR_VERSION);
+	return 0;
+
+out_dev_exit:
+	fim_dev_exit();
+	return error;
+}
+
+static void __exit fim_exit(void)
+{
+	fim_super_exit();
+	fim_dev_exit();
+}
+
+module_init(fim_init);
+module_exit(fim_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_VERSION(FIM_VERSION);
+MODULE_AUTHOR("fuse-iomap developers");
+MODULE_DESCRIPTION("FUSE client with the iomap data path, beside the built-in fuse");
