@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers sourced by the guest tests in tests/vm/*.sh.
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# Run a command that must succeed, showing it first.
+must() {
+	echo "+ $*"
+	"$@" || fail "'$*' exited with status $?"
+}
+
+# Succeed only if the given command fails.
+must_fail() {
+	echo "+ ! $*"
+	if "$@"; then
+		fail "'$*' succeeded but should have failed"
+	fi
+}
+
+# The first scratch disk of the run, or skip.
+scratch_disk() {
+	local d
+	for d in ${LAB_DISKS:-}; do
+		echo "$d"
+		return 0
+	done
+	skip "no scratch disk (lab run --disk SIZE)"
+}

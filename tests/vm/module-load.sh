@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fuse_iomap.ko loads on this kernel, registers its own device and
+# filesystem types next to the built-in fuse, reports its version and
+# parameters, and unloads leaving nothing behind.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+version=$(cat "$LAB_REPO/VERSION")
+
+must modprobe fuse_iomap
+grep -qw '^fuse_iomap' /proc/modules || fail "fuse_iomap not in /proc/modules"
+grep -qP '^nodev\tfuse_iomap$' /proc/filesystems || fail "no fuse_iomap filesystem type"
+grep -qP '^\tfuse_iomapblk$' /proc/filesystems || fail "no fuse_iomapblk filesystem type"
+[ -c /dev/fuse_iomap ] || fail "/dev/fuse_iomap is not a character device"
+grep -qw fuse_iomap /proc/misc || fail "fuse_iomap not in /proc/misc"
+
+# The distribution's fuse stays usable: its device and types are untouched.
+[ -c /dev/fuse ] || fail "/dev/fuse disappeared"
+grep -qP '^nodev\tfuse$' /proc/filesystems || fail "built-in fuse type missing"
+
+[ "$(cat /sys/module/fuse_iomap/version)" = "$version" ] ||
+	fail "sysfs version $(cat /sys/module/fuse_iomap/version) != VERSION $version"
+modinfo fuse_iomap | tee /dev/stderr | grep -q "^version: *$version$" ||
+	fail "modinfo does not show version $version"
+modinfo -F parm fuse_iomap | grep -q '^enable_iomap:' || fail "no enable_iomap parameter"
+[ -r /sys/module/fuse_iomap/parameters/enable_iomap ] || fail "enable_iomap not in sysfs"
+modinfo -F license fuse_iomap | grep -qx GPL || fail "license is not GPL"
+
+must rmmod fuse_iomap
+if grep -qw fuse_iomap /proc/modules /proc/filesystems; then
+	fail "fuse_iomap still registered after rmmod"
+fi
+[ ! -e /dev/fuse_iomap ] || fail "/dev/fuse_iomap left behind after rmmod"
+echo "ok: fuse_iomap $version loads and unloads"
