@@ -28,6 +28,40 @@ modinfo -F parm fuse_iomap | grep -q '^enable_iomap:' || fail "no enable_iomap p
 [ -r /sys/module/fuse_iomap/parameters/enable_iomap ] || fail "enable_iomap not in sysfs"
 modinfo -F license fuse_iomap | grep -qx GPL || fail "license is not GPL"
 
+# Skeleton stage: the device refuses I/O until a mount binds a connection
+# (EPERM, as fuse does), reports no iomap support, and rejects unknown ioctls.
+python3 - <<'EOF' || fail "/dev/fuse_iomap does not behave as documented"
+import errno, fcntl, os, struct
+
+fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+for op in (lambda: os.read(fd, 8192), lambda: os.write(fd, bytes(40))):
+    try:
+        op()
+    except OSError as e:
+        assert e.errno == errno.EPERM, f"unbound device I/O: {e}"
+    else:
+        raise SystemExit("unbound device I/O succeeded")
+support = bytearray(16)
+fcntl.ioctl(fd, 0x8010E563, support)  # FUSE_DEV_IOC_IOMAP_SUPPORT
+assert struct.unpack("<QQ", support) == (0, 0), f"support flags {support.hex()}"
+try:
+    fcntl.ioctl(fd, 0xE5FF)
+except OSError as e:
+    assert e.errno == errno.ENOTTY, f"unknown ioctl: {e}"
+else:
+    raise SystemExit("unknown ioctl succeeded")
+os.close(fd)
+print("ok: /dev/fuse_iomap: EPERM before mount, no iomap support yet, ENOTTY")
+EOF
+
+# Skeleton stage: mounting is refused cleanly until the protocol client
+# exists (EOPNOTSUPP and one log line), and leaves no mount behind.
+mnt=$(mktemp -d)
+must_fail mount -t fuse_iomap -o fd=0,rootmode=40000,user_id=0,group_id=0 none "$mnt"
+dmesg | grep -q 'protocol client not implemented yet' ||
+	fail "no log line for the refused mount"
+! grep -q " $mnt " /proc/mounts || fail "refused mount left a mount behind"
+
 must rmmod fuse_iomap
 if grep -qw fuse_iomap /proc/modules /proc/filesystems; then
 	fail "fuse_iomap still registered after rmmod"
