@@ -15,19 +15,35 @@ VERSION := $(shell cat VERSION)
 DKMS_SRC := /usr/src/fuse_iomap-$(VERSION)
 DKMS_FILES := Kbuild Makefile dkms.conf VERSION module
 
-.PHONY: all module compat clean check check-version dkms-install dkms-uninstall
+.PHONY: all module compat clean check check-version dkms-install dkms-uninstall FORCE
 
 all: module
 
-compat:
+# The probes run again only when they change or when KDIR names another
+# kernel (the stamp holds KDIR and its release), not on every build: they
+# cost a kbuild pass, about 2 s, of the edit loop.
+COMPAT_H := module/compat_autoconf.h
+COMPAT_STAMP := module/compat_autoconf.kdir
+COMPAT_RAN := module/compat_autoconf.ran
+COMPAT_ID = $(KDIR) $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+
+$(COMPAT_STAMP): FORCE
+	@echo '$(COMPAT_ID)' | cmp -s - $@ || echo '$(COMPAT_ID)' > $@
+
+# gen-compat.sh leaves the header alone when its content is unchanged, so
+# that objects are not rebuilt; $(COMPAT_RAN) records that it ran.
+$(COMPAT_RAN): $(COMPAT_STAMP) module/compat/gen-compat.sh $(wildcard module/compat/probes/*.c)
 	module/compat/gen-compat.sh $(KDIR) module
+	@touch $@
+
+compat: $(COMPAT_RAN)
 
 module: compat
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f module/compat_autoconf.h module/compat_autoconf.log
+	rm -f $(COMPAT_H) $(COMPAT_STAMP) $(COMPAT_RAN) module/compat_autoconf.log
 
 check:
 	./scripts/check
@@ -43,7 +59,7 @@ dkms-install: check-version
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -R $(DKMS_FILES) $(DKMS_SRC)/
-	rm -f $(DKMS_SRC)/module/compat_autoconf.h $(DKMS_SRC)/module/compat_autoconf.log
+	rm -f $(DKMS_SRC)/module/compat_autoconf.*
 	dkms add fuse_iomap/$(VERSION)
 	dkms build fuse_iomap/$(VERSION) -k $(KVER)
 	dkms install fuse_iomap/$(VERSION) -k $(KVER)
