@@ -254,6 +254,38 @@ struct fuse_init_out {
 	__u16	unused[11];		/* must be 0 */
 };
 
+/* Reply sizes for servers that speak minor < 5 and < 23, bytes. */
+#define FUSE_COMPAT_INIT_OUT_SIZE	8
+#define FUSE_COMPAT_22_INIT_OUT_SIZE	24
+
+/*
+ * CUSE (character devices in userspace) shares the transport; its INIT
+ * carries a device description instead of filesystem capabilities.
+ */
+#define CUSE_UNRESTRICTED_IOCTL		(1 << 0)	/* ioctls with any argument */
+#define CUSE_INIT_INFO_MAX		4096		/* device info string, bytes */
+
+/* 16 bytes; CUSE_INIT request body. */
+struct cuse_init_in {
+	__u32	major;		/* FUSE_KERNEL_VERSION */
+	__u32	minor;		/* FUSE_KERNEL_MINOR_VERSION */
+	__u32	unused;		/* must be 0 */
+	__u32	flags;		/* CUSE_* offered */
+};
+
+/* 72 bytes; CUSE_INIT reply body, followed by the device info string. */
+struct cuse_init_out {
+	__u32	major;		/* server's major version */
+	__u32	minor;		/* server's minor version */
+	__u32	unused;		/* must be 0 */
+	__u32	flags;		/* CUSE_* accepted */
+	__u32	max_read;	/* largest READ, bytes */
+	__u32	max_write;	/* largest WRITE, bytes */
+	__u32	dev_major;	/* char device major number */
+	__u32	dev_minor;	/* char device minor number */
+	__u32	spare[10];	/* must be 0 */
+};
+
 /*
  * Attributes
  * ----------
@@ -294,6 +326,60 @@ struct fuse_attr {
 	__u32	flags;		/* FUSE_ATTR_* */
 };
 
+/* 16 bytes; one timestamp in fuse_statx. */
+struct fuse_sx_time {
+	__s64	tv_sec;		/* s */
+	__u32	tv_nsec;	/* ns */
+	__s32	__reserved;	/* must be 0 */
+};
+
+/* 256 bytes; statx(2)-style attributes (FUSE_STATX). */
+struct fuse_statx {
+	__u32	mask;		/* STATX_* fields that are valid */
+	__u32	blksize;	/* preferred I/O size, bytes */
+	__u64	attributes;	/* STATX_ATTR_* */
+	__u32	nlink;		/* count */
+	__u32	uid;		/* owner */
+	__u32	gid;		/* group */
+	__u16	mode;		/* S_IF* | permission bits */
+	__u16	__spare0[1];	/* must be 0 */
+	__u64	ino;		/* server's inode number */
+	__u64	size;		/* bytes */
+	__u64	blocks;		/* 512-byte units */
+	__u64	attributes_mask; /* STATX_ATTR_* the server supports */
+	struct fuse_sx_time atime;
+	struct fuse_sx_time btime;
+	struct fuse_sx_time ctime;
+	struct fuse_sx_time mtime;
+	__u32	rdev_major;	/* device node's major number */
+	__u32	rdev_minor;	/* device node's minor number */
+	__u32	dev_major;	/* containing device's major number */
+	__u32	dev_minor;	/* containing device's minor number */
+	__u64	__spare2[14];	/* must be 0 */
+};
+
+/* 80 bytes; statfs(2) result. */
+struct fuse_kstatfs {
+	__u64	blocks;		/* total, bsize units */
+	__u64	bfree;		/* free, bsize units */
+	__u64	bavail;		/* free for unprivileged users, bsize units */
+	__u64	files;		/* inodes, count */
+	__u64	ffree;		/* free inodes, count */
+	__u32	bsize;		/* block size, bytes */
+	__u32	namelen;	/* longest name, bytes */
+	__u32	frsize;		/* fragment size, bytes */
+	__u32	padding;	/* must be 0 */
+	__u32	spare[6];	/* must be 0 */
+};
+
+/* 24 bytes; a POSIX record lock. */
+struct fuse_file_lock {
+	__u64	start;		/* first byte, bytes */
+	__u64	end;		/* last byte (inclusive), bytes */
+	__u32	type;		/* F_RDLCK, F_WRLCK or F_UNLCK */
+	__u32	pid;		/* owner's tgid */
+};
+
 /* 128 bytes; reply to LOOKUP, MKNOD, MKDIR, SYMLINK, LINK (and in CREATE). */
 struct fuse_entry_out {
 	__u64	nodeid;		/* node id for later requests; 0 = negative entry */
@@ -311,6 +397,572 @@ struct fuse_attr_out {
 	__u32	attr_valid_nsec; /* ns part of attr_valid */
 	__u32	dummy;		/* must be 0 */
 	struct fuse_attr attr;
+};
+
+/*
+ * Requests and replies of the classic operations
+ * ----------------------------------------------
+ * Each *_in structure follows fuse_in_header in a request (some are
+ * followed by names or data); each *_out follows fuse_out_header in a
+ * reply.  A FUSE_COMPAT_* size is what servers of an older minor send or
+ * expect; the server copes with both.
+ */
+
+/* fuse_setattr_in.valid: which fields to change. */
+#define FATTR_MODE		(1 << 0)
+#define FATTR_UID		(1 << 1)
+#define FATTR_GID		(1 << 2)
+#define FATTR_SIZE		(1 << 3)
+#define FATTR_ATIME		(1 << 4)
+#define FATTR_MTIME		(1 << 5)
+#define FATTR_FH		(1 << 6)	/* fh is valid */
+#define FATTR_ATIME_NOW		(1 << 7)	/* use the current time */
+#define FATTR_MTIME_NOW		(1 << 8)	/* use the current time */
+#define FATTR_LOCKOWNER		(1 << 9)	/* lock_owner is valid */
+#define FATTR_CTIME		(1 << 10)
+#define FATTR_KILL_SUIDGID	(1 << 11)	/* clear suid/sgid too */
+
+/* fuse_open_out.open_flags: how the kernel treats the open file. */
+#define FOPEN_DIRECT_IO			(1 << 0)	/* bypass the page cache */
+#define FOPEN_KEEP_CACHE		(1 << 1)	/* keep cached data */
+#define FOPEN_NONSEEKABLE		(1 << 2)	/* no lseek */
+#define FOPEN_CACHE_DIR			(1 << 3)	/* cache readdir results */
+#define FOPEN_STREAM			(1 << 4)	/* no file position at all */
+#define FOPEN_NOFLUSH			(1 << 5)	/* no FLUSH on close */
+#define FOPEN_PARALLEL_DIRECT_WRITES	(1 << 6)	/* shared i_rwsem for DIO */
+#define FOPEN_PASSTHROUGH		(1 << 7)	/* I/O goes to backing_id */
+
+/* fuse_release_in.release_flags. */
+#define FUSE_RELEASE_FLUSH		(1 << 0)	/* flush before release */
+#define FUSE_RELEASE_FLOCK_UNLOCK	(1 << 1)	/* drop flock locks */
+
+/* fuse_getattr_in.getattr_flags. */
+#define FUSE_GETATTR_FH			(1 << 0)	/* fh is valid */
+
+/* fuse_lk_in.lk_flags. */
+#define FUSE_LK_FLOCK			(1 << 0)	/* BSD flock, not POSIX */
+
+/* fuse_write_in.write_flags. */
+#define FUSE_WRITE_CACHE		(1 << 0)	/* delayed page cache write */
+#define FUSE_WRITE_LOCKOWNER		(1 << 1)	/* lock_owner is valid */
+#define FUSE_WRITE_KILL_SUIDGID		(1 << 2)	/* clear suid/sgid */
+/* Older name: it only ever meant suid/sgid. */
+#define FUSE_WRITE_KILL_PRIV		FUSE_WRITE_KILL_SUIDGID
+
+/* fuse_read_in.read_flags. */
+#define FUSE_READ_LOCKOWNER		(1 << 1)	/* lock_owner is valid */
+
+/* fuse_ioctl_in.flags and fuse_ioctl_out.flags. */
+#define FUSE_IOCTL_COMPAT		(1 << 0)	/* 32-bit compat ioctl */
+#define FUSE_IOCTL_UNRESTRICTED		(1 << 1)	/* not a well-formed ioctl */
+#define FUSE_IOCTL_RETRY		(1 << 2)	/* retry with new iovecs */
+#define FUSE_IOCTL_32BIT		(1 << 3)	/* 32-bit caller */
+#define FUSE_IOCTL_DIR			(1 << 4)	/* on a directory */
+#define FUSE_IOCTL_COMPAT_X32		(1 << 5)	/* x32 caller */
+#define FUSE_IOCTL_MAX_IOV		256		/* iovecs per retry, count */
+
+/* fuse_poll_in.flags. */
+#define FUSE_POLL_SCHEDULE_NOTIFY	(1 << 0)	/* send FUSE_NOTIFY_POLL */
+
+/* fuse_fsync_in.fsync_flags. */
+#define FUSE_FSYNC_FDATASYNC		(1 << 0)	/* data only */
+
+/* fuse_open_in.open_flags and fuse_create_in.open_flags. */
+#define FUSE_OPEN_KILL_SUIDGID		(1 << 0)	/* O_TRUNC by non-owner */
+
+/* fuse_setxattr_in.setxattr_flags. */
+#define FUSE_SETXATTR_ACL_KILL_SGID	(1 << 0)	/* clear sgid on ACL set */
+
+/* fuse_notify_inval_entry_out.flags. */
+#define FUSE_EXPIRE_ONLY		(1 << 0)	/* expire, do not drop */
+
+/* Set in fuse_in_header.unique of a request the kernel sends again. */
+#define FUSE_UNIQUE_RESEND		(1ULL << 63)
+
+/* 8 bytes; FUSE_FORGET. */
+struct fuse_forget_in {
+	__u64	nlookup;	/* lookups to forget, count */
+};
+
+/* 16 bytes; one entry of FUSE_BATCH_FORGET. */
+struct fuse_forget_one {
+	__u64	nodeid;
+	__u64	nlookup;	/* lookups to forget, count */
+};
+
+/* 8 bytes; FUSE_BATCH_FORGET, followed by count fuse_forget_one. */
+struct fuse_batch_forget_in {
+	__u32	count;		/* entries that follow */
+	__u32	dummy;		/* must be 0 */
+};
+
+/* 16 bytes; FUSE_GETATTR. */
+struct fuse_getattr_in {
+	__u32	getattr_flags;	/* FUSE_GETATTR_* */
+	__u32	dummy;		/* must be 0 */
+	__u64	fh;		/* open file handle, if FUSE_GETATTR_FH */
+};
+
+/* fuse_attr_out and fuse_entry_out sizes before minor 9, bytes. */
+#define FUSE_COMPAT_ATTR_OUT_SIZE	96
+#define FUSE_COMPAT_ENTRY_OUT_SIZE	120
+
+/* 24 bytes; FUSE_STATX. */
+struct fuse_statx_in {
+	__u32	getattr_flags;	/* FUSE_GETATTR_* */
+	__u32	reserved;	/* must be 0 */
+	__u64	fh;		/* open file handle, if FUSE_GETATTR_FH */
+	__u32	sx_flags;	/* AT_STATX_* sync flags */
+	__u32	sx_mask;	/* STATX_* fields wanted */
+};
+
+/* 288 bytes; FUSE_STATX reply. */
+struct fuse_statx_out {
+	__u64	attr_valid;	/* attribute cache timeout, s */
+	__u32	attr_valid_nsec; /* ns part of attr_valid */
+	__u32	flags;		/* none defined, 0 */
+	__u64	spare[2];	/* must be 0 */
+	struct fuse_statx stat;
+};
+
+/* fuse_mknod_in size before minor 12, bytes. */
+#define FUSE_COMPAT_MKNOD_IN_SIZE	8
+
+/* 16 bytes; FUSE_MKNOD, followed by the name. */
+struct fuse_mknod_in {
+	__u32	mode;		/* S_IF* | permission bits */
+	__u32	rdev;		/* device number, new_encode_dev */
+	__u32	umask;		/* caller's umask */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_MKDIR, followed by the name. */
+struct fuse_mkdir_in {
+	__u32	mode;		/* permission bits */
+	__u32	umask;		/* caller's umask */
+};
+
+/* 8 bytes; FUSE_RENAME, followed by the old and new names. */
+struct fuse_rename_in {
+	__u64	newdir;		/* node id of the new parent */
+};
+
+/* 16 bytes; FUSE_RENAME2, followed by the old and new names. */
+struct fuse_rename2_in {
+	__u64	newdir;		/* node id of the new parent */
+	__u32	flags;		/* RENAME_* */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_LINK, followed by the new name. */
+struct fuse_link_in {
+	__u64	oldnodeid;	/* node id of the existing file */
+};
+
+/* 88 bytes; FUSE_SETATTR. */
+struct fuse_setattr_in {
+	__u32	valid;		/* FATTR_* */
+	__u32	padding;	/* must be 0 */
+	__u64	fh;		/* open file handle, if FATTR_FH */
+	__u64	size;		/* bytes */
+	__u64	lock_owner;	/* if FATTR_LOCKOWNER */
+	__u64	atime;		/* s */
+	__u64	mtime;		/* s */
+	__u64	ctime;		/* s */
+	__u32	atimensec;	/* ns part of atime */
+	__u32	mtimensec;	/* ns part of mtime */
+	__u32	ctimensec;	/* ns part of ctime */
+	__u32	mode;		/* permission bits */
+	__u32	unused4;	/* must be 0 */
+	__u32	uid;		/* new owner */
+	__u32	gid;		/* new group */
+	__u32	unused5;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_OPEN and FUSE_OPENDIR. */
+struct fuse_open_in {
+	__u32	flags;		/* open(2) flags */
+	__u32	open_flags;	/* FUSE_OPEN_* */
+};
+
+/* 16 bytes; FUSE_CREATE, followed by the name. */
+struct fuse_create_in {
+	__u32	flags;		/* open(2) flags */
+	__u32	mode;		/* permission bits */
+	__u32	umask;		/* caller's umask */
+	__u32	open_flags;	/* FUSE_OPEN_* */
+};
+
+/* 16 bytes; reply to OPEN, OPENDIR (and in CREATE). */
+struct fuse_open_out {
+	__u64	fh;		/* server's file handle */
+	__u32	open_flags;	/* FOPEN_* */
+	__s32	backing_id;	/* with FOPEN_PASSTHROUGH: backing file id */
+};
+
+/* 24 bytes; FUSE_RELEASE and FUSE_RELEASEDIR. */
+struct fuse_release_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u32	flags;		/* open(2) flags of the file */
+	__u32	release_flags;	/* FUSE_RELEASE_* */
+	__u64	lock_owner;	/* if FUSE_RELEASE_FLOCK_UNLOCK */
+};
+
+/* 24 bytes; FUSE_FLUSH. */
+struct fuse_flush_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u32	unused;		/* must be 0 */
+	__u32	padding;	/* must be 0 */
+	__u64	lock_owner;	/* owner of POSIX locks to drop */
+};
+
+/* 40 bytes; FUSE_READ and FUSE_READDIR(PLUS). */
+struct fuse_read_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u64	offset;		/* file offset, bytes */
+	__u32	size;		/* bytes */
+	__u32	read_flags;	/* FUSE_READ_* */
+	__u64	lock_owner;	/* if FUSE_READ_LOCKOWNER */
+	__u32	flags;		/* open(2) flags of the file */
+	__u32	padding;	/* must be 0 */
+};
+
+/* fuse_write_in size before minor 9, bytes. */
+#define FUSE_COMPAT_WRITE_IN_SIZE	24
+
+/* 40 bytes; FUSE_WRITE, followed by the data. */
+struct fuse_write_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u64	offset;		/* file offset, bytes */
+	__u32	size;		/* bytes of data that follow */
+	__u32	write_flags;	/* FUSE_WRITE_* */
+	__u64	lock_owner;	/* if FUSE_WRITE_LOCKOWNER */
+	__u32	flags;		/* open(2) flags of the file */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_WRITE reply. */
+struct fuse_write_out {
+	__u32	size;		/* bytes written */
+	__u32	padding;	/* must be 0 */
+};
+
+/* fuse_statfs_out size before minor 4, bytes. */
+#define FUSE_COMPAT_STATFS_SIZE		48
+
+/* 80 bytes; FUSE_STATFS reply. */
+struct fuse_statfs_out {
+	struct fuse_kstatfs st;
+};
+
+/* 16 bytes; FUSE_FSYNC and FUSE_FSYNCDIR. */
+struct fuse_fsync_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u32	fsync_flags;	/* FUSE_FSYNC_* */
+	__u32	padding;	/* must be 0 */
+};
+
+/* fuse_setxattr_in size without FUSE_SETXATTR_EXT, bytes. */
+#define FUSE_COMPAT_SETXATTR_IN_SIZE	8
+
+/* 16 bytes; FUSE_SETXATTR, followed by the name and the value. */
+struct fuse_setxattr_in {
+	__u32	size;		/* value, bytes */
+	__u32	flags;		/* XATTR_CREATE / XATTR_REPLACE */
+	__u32	setxattr_flags;	/* FUSE_SETXATTR_* (FUSE_SETXATTR_EXT) */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_GETXATTR and FUSE_LISTXATTR, followed by the name. */
+struct fuse_getxattr_in {
+	__u32	size;		/* caller's buffer, bytes; 0 = ask for size */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; GETXATTR/LISTXATTR reply when size was 0. */
+struct fuse_getxattr_out {
+	__u32	size;		/* bytes needed */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 48 bytes; FUSE_GETLK, FUSE_SETLK and FUSE_SETLKW. */
+struct fuse_lk_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u64	owner;		/* lock owner */
+	struct fuse_file_lock lk;
+	__u32	lk_flags;	/* FUSE_LK_* */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 24 bytes; FUSE_GETLK reply. */
+struct fuse_lk_out {
+	struct fuse_file_lock lk;
+};
+
+/* 8 bytes; FUSE_ACCESS. */
+struct fuse_access_in {
+	__u32	mask;		/* R_OK, W_OK, X_OK */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_INTERRUPT. */
+struct fuse_interrupt_in {
+	__u64	unique;		/* the request to interrupt */
+};
+
+/* 16 bytes; FUSE_BMAP. */
+struct fuse_bmap_in {
+	__u64	block;		/* file block, blocksize units */
+	__u32	blocksize;	/* bytes */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_BMAP reply. */
+struct fuse_bmap_out {
+	__u64	block;		/* device block, blocksize units */
+};
+
+/* 32 bytes; FUSE_IOCTL, followed by in_size bytes of input. */
+struct fuse_ioctl_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u32	flags;		/* FUSE_IOCTL_* */
+	__u32	cmd;		/* ioctl number */
+	__u64	arg;		/* ioctl argument (a user address or value) */
+	__u32	in_size;	/* bytes of input that follow */
+	__u32	out_size;	/* bytes of output wanted */
+};
+
+/* 16 bytes; an iovec in the caller's address space. */
+struct fuse_ioctl_iovec {
+	__u64	base;		/* user address */
+	__u64	len;		/* bytes */
+};
+
+/* 16 bytes; FUSE_IOCTL reply, followed by iovecs or output. */
+struct fuse_ioctl_out {
+	__s32	result;		/* ioctl return value */
+	__u32	flags;		/* FUSE_IOCTL_* */
+	__u32	in_iovs;	/* with FUSE_IOCTL_RETRY: input iovecs, count */
+	__u32	out_iovs;	/* with FUSE_IOCTL_RETRY: output iovecs, count */
+};
+
+/* 24 bytes; FUSE_POLL. */
+struct fuse_poll_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u64	kh;		/* kernel handle for FUSE_NOTIFY_POLL */
+	__u32	flags;		/* FUSE_POLL_* */
+	__u32	events;		/* POLL* wanted */
+};
+
+/* 8 bytes; FUSE_POLL reply. */
+struct fuse_poll_out {
+	__u32	revents;	/* POLL* ready */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 32 bytes; FUSE_FALLOCATE. */
+struct fuse_fallocate_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u64	offset;		/* bytes */
+	__u64	length;		/* bytes */
+	__u32	mode;		/* FALLOC_FL_* */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 24 bytes; FUSE_LSEEK. */
+struct fuse_lseek_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u64	offset;		/* bytes */
+	__u32	whence;		/* SEEK_DATA or SEEK_HOLE */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 8 bytes; FUSE_LSEEK reply. */
+struct fuse_lseek_out {
+	__u64	offset;		/* bytes */
+};
+
+/* 56 bytes; FUSE_COPY_FILE_RANGE and FUSE_COPY_FILE_RANGE_64. */
+struct fuse_copy_file_range_in {
+	__u64	fh_in;		/* source file handle */
+	__u64	off_in;		/* source offset, bytes */
+	__u64	nodeid_out;	/* destination node id */
+	__u64	fh_out;		/* destination file handle */
+	__u64	off_out;	/* destination offset, bytes */
+	__u64	len;		/* bytes */
+	__u64	flags;		/* copy_file_range(2) flags, 0 */
+};
+
+/* 8 bytes; FUSE_COPY_FILE_RANGE_64 reply (the older op uses write_out). */
+struct fuse_copy_file_range_out {
+	__u64	bytes_copied;	/* bytes */
+};
+
+/* fuse_setupmapping_in.flags (virtiofs DAX). */
+#define FUSE_SETUPMAPPING_FLAG_WRITE	(1ULL << 0)
+#define FUSE_SETUPMAPPING_FLAG_READ	(1ULL << 1)
+
+/* 40 bytes; FUSE_SETUPMAPPING (virtiofs DAX window). */
+struct fuse_setupmapping_in {
+	__u64	fh;		/* file handle from OPEN */
+	__u64	foffset;	/* file offset, bytes */
+	__u64	len;		/* bytes */
+	__u64	flags;		/* FUSE_SETUPMAPPING_FLAG_* */
+	__u64	moffset;	/* offset in the DAX window, bytes */
+};
+
+/* 4 bytes; FUSE_REMOVEMAPPING, followed by count fuse_removemapping_one. */
+struct fuse_removemapping_in {
+	__u32	count;		/* entries that follow */
+};
+
+/* 16 bytes; one range of FUSE_REMOVEMAPPING. */
+struct fuse_removemapping_one {
+	__u64	moffset;	/* offset in the DAX window, bytes */
+	__u64	len;		/* bytes */
+};
+
+/* 8 bytes; FUSE_SYNCFS. */
+struct fuse_syncfs_in {
+	__u64	padding;	/* must be 0 */
+};
+
+/*
+ * Request extensions
+ * ------------------
+ * fuse_in_header.total_extlen 8-byte units of extensions may follow a
+ * request's arguments, each starting with fuse_ext_header.
+ */
+enum fuse_ext_type {
+	/* Types 0-31 are taken by fuse_secctx_header (its nr_secctx). */
+	FUSE_MAX_NR_SECCTX	= 31,
+	FUSE_EXT_GROUPS		= 32,	/* fuse_supp_groups */
+};
+
+/* 8 bytes; precedes each extension. */
+struct fuse_ext_header {
+	__u32	size;		/* extension incl. this header, bytes (8-aligned) */
+	__u32	type;		/* enum fuse_ext_type */
+};
+
+/* 8 bytes; precedes the security contexts (FUSE_SECURITY_CTX). */
+struct fuse_secctx_header {
+	__u32	size;		/* all contexts incl. this header, bytes */
+	__u32	nr_secctx;	/* contexts that follow, count */
+};
+
+/* 8 bytes; one security context, followed by its name and value. */
+struct fuse_secctx {
+	__u32	size;		/* value, bytes */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 4 bytes + groups; FUSE_EXT_GROUPS (FUSE_CREATE_SUPP_GROUP). */
+struct fuse_supp_groups {
+	__u32	nr_groups;	/* count */
+	__u32	groups[];	/* gids */
+};
+
+/*
+ * Directory entries
+ * -----------------
+ * READDIR returns packed fuse_dirent records, READDIRPLUS fuse_direntplus;
+ * each record is padded to 8 bytes.
+ */
+
+/* 24 bytes + name. */
+struct fuse_dirent {
+	__u64	ino;		/* server's inode number */
+	__u64	off;		/* offset of the next entry (cookie) */
+	__u32	namelen;	/* bytes, no NUL */
+	__u32	type;		/* DT_* */
+	char	name[];
+};
+
+/* 152 bytes + name. */
+struct fuse_direntplus {
+	struct fuse_entry_out entry_out;
+	struct fuse_dirent dirent;
+};
+
+/* Record sizes, bytes (offsetof needs <stddef.h> in userspace). */
+#define FUSE_REC_ALIGN(x) \
+	(((x) + sizeof(__u64) - 1) & ~(sizeof(__u64) - 1))
+#define FUSE_NAME_OFFSET		offsetof(struct fuse_dirent, name)
+#define FUSE_DIRENT_ALIGN(x)		FUSE_REC_ALIGN(x)
+#define FUSE_DIRENT_SIZE(d) \
+	FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + (d)->namelen)
+#define FUSE_NAME_OFFSET_DIRENTPLUS \
+	offsetof(struct fuse_direntplus, dirent.name)
+#define FUSE_DIRENTPLUS_SIZE(d) \
+	FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET_DIRENTPLUS + (d)->dirent.namelen)
+
+/*
+ * Classic notifications
+ * ---------------------
+ * Written by the server with fuse_out_header.unique 0 and .error set to
+ * the fuse_notify_code.
+ */
+
+/* 8 bytes; FUSE_NOTIFY_POLL. */
+struct fuse_notify_poll_wakeup_out {
+	__u64	kh;		/* kernel handle from fuse_poll_in */
+};
+
+/* 24 bytes; FUSE_NOTIFY_INVAL_INODE. */
+struct fuse_notify_inval_inode_out {
+	__u64	ino;		/* node id */
+	__s64	off;		/* first byte to drop, bytes; < 0: attrs only */
+	__s64	len;		/* bytes; <= 0: to the end */
+};
+
+/* 16 bytes; FUSE_NOTIFY_INVAL_ENTRY, followed by the name. */
+struct fuse_notify_inval_entry_out {
+	__u64	parent;		/* node id of the directory */
+	__u32	namelen;	/* bytes, no NUL */
+	__u32	flags;		/* FUSE_EXPIRE_ONLY */
+};
+
+/* 24 bytes; FUSE_NOTIFY_DELETE, followed by the name. */
+struct fuse_notify_delete_out {
+	__u64	parent;		/* node id of the directory */
+	__u64	child;		/* node id of the deleted entry */
+	__u32	namelen;	/* bytes, no NUL */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 24 bytes; FUSE_NOTIFY_STORE, followed by the data. */
+struct fuse_notify_store_out {
+	__u64	nodeid;
+	__u64	offset;		/* file offset, bytes */
+	__u32	size;		/* bytes of data that follow */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 32 bytes; FUSE_NOTIFY_RETRIEVE. */
+struct fuse_notify_retrieve_out {
+	__u64	notify_unique;	/* echoed in the NOTIFY_REPLY request */
+	__u64	nodeid;
+	__u64	offset;		/* file offset, bytes */
+	__u32	size;		/* bytes */
+	__u32	padding;	/* must be 0 */
+};
+
+/* 40 bytes (as fuse_write_in); FUSE_NOTIFY_REPLY request, then the data. */
+struct fuse_notify_retrieve_in {
+	__u64	dummy1;		/* 0 */
+	__u64	offset;		/* file offset, bytes */
+	__u32	size;		/* bytes of data that follow */
+	__u32	dummy2;		/* 0 */
+	__u64	dummy3;		/* 0 */
+	__u64	dummy4;		/* 0 */
+};
+
+/* 16 bytes; FUSE_NOTIFY_PRUNE, followed by count node ids (__u64). */
+struct fuse_notify_prune_out {
+	__u32	count;		/* node ids that follow */
+	__u32	padding;	/* must be 0 */
+	__u64	spare;		/* must be 0 */
 };
 
 /*
