@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Build and test fuse4fs (server/) inside the trixie dev box.
+
+The host runs another Debian release, so the server is built and tested in
+a chroot of the trixie root, through an overlay (the cached root is never
+written):
+
+- the checkout is bind-mounted read-only at /lab/src;
+- <cache>/build/server is bind-mounted at /lab/build (cmake + ninja, so
+  builds are incremental);
+- binaries are published to <cache>/out/userspace/fuse4fs/.
+
+The host kernel has /dev/fuse and loop devices, so FUSE mounts made in the
+chroot work: the host mount test (tests/server/) runs there too.
+
+Usage (until `lab build --part server` exists):
+    python3 -m lablib.server build|unit|mount-test|all     (from scripts/)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from . import config, image, util
+from .util import LabError, bind, chroot_mounts, overlay, progress, run
+
+SUITE = "trixie"
+CHROOT_SRC = "lab/src"
+CHROOT_BUILD = "lab/build"
+JOBS = "2"  # the build machines' cores are shared
+
+
+@dataclass
+class Case:
+    name: str
+    status: str  # pass | fail | skip
+
+
+def _paths() -> tuple[Path, Path, Path]:
+    cache = config.cache_dir()
+    work = cache / "build" / "server"
+    return cache, work, cache / "out" / "userspace" / "fuse4fs"
+
+
+@contextlib.contextmanager
+def chroot() -> Iterator[Path]:
+    """The trixie dev box with the checkout and the build directory bound."""
+    root = image.find_root(SUITE)
+    if root is None:
+        raise LabError(f"the {SUITE} root is missing; run `lab image`")
+    cache, work, _ = _paths()
+    (work / "build").mkdir(parents=True, exist_ok=True)
+    mnt = cache / "mnt" / "build-server"
+    upper = work / f"upper-{root.suite.key()}"
+    with overlay([root.path], upper, mnt), chroot_mounts(mnt), \
+            bind(config.REPO, mnt / CHROOT_SRC, readonly=True), \
+            bind(work / "build", mnt / CHROOT_BUILD):
+        yield mnt
+
+
+def _in(mnt: Path, *argv: str, check: bool = True) -> int:
+    return run(["chroot", str(mnt), *argv], check=check).returncode
+
+
+def build(mnt: Path) -> Path:
+    """Configure (first time), build, publish; returns the fuse4fs binary."""
+    _, work, out = _paths()
+    if not (work / "build" / "build.ninja").exists():
+        _in(mnt, "cmake", "-S", f"/{CHROOT_SRC}/server", "-B", f"/{CHROOT_BUILD}", "-G", "Ninja")
+    _in(mnt, "ninja", "-C", f"/{CHROOT_BUILD}", "-j", JOBS)
+    out.mkdir(parents=True, exist_ok=True)
+    binary = work / "build" / "fuse4fs"
+    if binary.exists():
+        shutil.copy2(binary, out / "fuse4fs")
+        progress(f"published {out / 'fuse4fs'}")
+    return binary
+
+
+def unit_tests(mnt: Path) -> list[Case]:
+    """Run the gtest cases through ctest; one Case per gtest case."""
+    _, work, _ = _paths()
+    junit = work / "build" / "ctest-junit.xml"
+    junit.unlink(missing_ok=True)
+    _in(mnt, "ctest", "--test-dir", f"/{CHROOT_BUILD}", "-j", JOBS, "--output-on-failure",
+        "--output-junit", f"/{CHROOT_BUILD}/ctest-junit.xml", check=False)
+    if not junit.exists():
+        return [Case("server/unit tests ran", "fail")]
+    return parse_junit(junit.read_text())
+
+
+def parse_junit(text: str) -> list[Case]:
+    cases = []
+    for tc in ET.fromstring(text).iter("testcase"):
+        status = tc.get("status", "run")
+        if tc.find("failure") is not None or tc.find("error") is not None or status == "fail":
+            st = "fail"
+        elif tc.find("skipped") is not None or status in ("disabled", "notrun"):
+            st = "skip"
+        else:
+            st = "pass"
+        cases.append(Case(f"server/unit/{tc.get('name')}", st))
+    return cases
+
+
+def mount_tests(mnt: Path) -> list[Case]:
+    """tests/server/mount-test.sh; one Case per `step` line it prints."""
+    _, work, _ = _paths()
+    results = work / "build" / "mount-test-results.txt"
+    results.unlink(missing_ok=True)
+    rc = _in(mnt, f"/{CHROOT_SRC}/tests/server/mount-test.sh", f"/{CHROOT_BUILD}/fuse4fs",
+             f"/{CHROOT_BUILD}/mount-test-results.txt", check=False)
+    cases = []
+    if results.exists():
+        for line in results.read_text().splitlines():
+            status, _, name = line.partition(" ")
+            cases.append(Case(f"server/mount/{name}", status))
+    if rc != 0 and all(c.status != "fail" for c in cases):
+        cases.append(Case(f"server/mount/test script (exit {rc})", "fail"))
+    if not cases:
+        cases.append(Case("server/mount/test script ran", "fail"))
+    return cases
+
+
+def run_all(parts: list[str]) -> list[Case]:
+    cases: list[Case] = []
+    with util.cache_lock(config.cache_dir(), exclusive=True), chroot() as mnt:
+        try:
+            build(mnt)
+        except LabError as e:
+            progress(str(e))
+            return [Case("server/build", "fail")]
+        cases.append(Case("server/build", "pass"))
+        if "unit" in parts:
+            cases += unit_tests(mnt)
+        if "mount-test" in parts:
+            cases += mount_tests(mnt)
+    return cases
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="build and test fuse4fs in the dev box")
+    ap.add_argument("what", choices=("build", "unit", "mount-test", "all"))
+    args = ap.parse_args(argv)
+    parts = {"build": [], "unit": ["unit"], "mount-test": ["mount-test"],
+             "all": ["unit", "mount-test"]}[args.what]
+    cases = run_all(parts)
+    for c in cases:
+        if c.status != "pass":
+            print(f"{c.status.upper()} {c.name}")
+    passed = sum(c.status == "pass" for c in cases)
+    failed = sum(c.status == "fail" for c in cases)
+    print(f"{passed} passed, {failed} failed, {len(cases) - passed - failed} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "ext2/file.h"
+
+#include <algorithm>
+#include <cerrno>
+
+#include "ext2/error.h"
+#include "util/log.h"
+
+namespace f4::ext2 {
+
+namespace {
+// ext2fs_file_read/write take an unsigned int count.
+constexpr size_t kMaxChunk = 1u << 30;
+}  // namespace
+
+Result<File> File::open(const Guard& g, InodeNum ino, Mode mode) {
+  if (mode == Mode::kWrite)
+    F4_TRY_VOID(g.require_writable());
+  ext2_file_t f = nullptr;
+  F4_CHECK(ext2fs_file_open2(g.fs(), ino.get(), nullptr,
+                             mode == Mode::kWrite ? EXT2_FILE_WRITE : 0, &f));
+  return File(f);
+}
+
+File::~File() {
+  if (!f_)
+    return;
+  long err = ext2fs_file_close(f_);
+  if (err)
+    F4_ERROR("closing a file without close(): %s", describe(util::Error{err}));
+}
+
+Result<ByteLen> File::read(ByteOffset off, std::span<char> buf) {
+  F4_CHECK(ext2fs_file_llseek(f_, off.get(), EXT2_SEEK_SET, nullptr));
+  size_t done = 0;
+  while (done < buf.size()) {
+    unsigned int want = static_cast<unsigned int>(std::min(buf.size() - done, kMaxChunk));
+    unsigned int got = 0;
+    F4_CHECK(ext2fs_file_read(f_, buf.data() + done, want, &got));
+    if (got == 0)
+      break;
+    done += got;
+  }
+  return ByteLen(done);
+}
+
+Result<ByteLen> File::write(ByteOffset off, std::span<const char> buf) {
+  if (off.get() + buf.size() < off.get())
+    return util::fail_errno(EFBIG);
+  F4_CHECK(ext2fs_file_llseek(f_, off.get(), EXT2_SEEK_SET, nullptr));
+  size_t done = 0;
+  while (done < buf.size()) {
+    unsigned int want = static_cast<unsigned int>(std::min(buf.size() - done, kMaxChunk));
+    unsigned int got = 0;
+    F4_CHECK(ext2fs_file_write(f_, buf.data() + done, want, &got));
+    if (got == 0)
+      return util::fail_errno(EIO);
+    done += got;
+  }
+  uint64_t end = off.get() + done;
+  if (end > size().get())
+    F4_CHECK(ext2fs_file_set_size2(f_, end));
+  return ByteLen(done);
+}
+
+Result<void> File::set_size(ByteLen size) {
+  F4_CHECK(ext2fs_file_set_size2(f_, size.get()));
+  return {};
+}
+
+ByteLen File::size() const {
+  __u64 s = 0;
+  ext2fs_file_get_lsize(f_, &s);
+  return ByteLen(s);
+}
+
+Result<void> File::close() {
+  ext2_file_t f = f_;
+  f_ = nullptr;
+  F4_CHECK(ext2fs_file_close(f));
+  return {};
+}
+
+}  // namespace f4::ext2

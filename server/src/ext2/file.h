@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// File: an open libext2fs file (ext2_file_t) for data I/O and size changes.
+//
+// A File caches the inode and must not outlive the Guard it was opened
+// under: the server opens one per request, so two handles on the same
+// inode never hold diverging copies of it.
+#pragma once
+
+#include "ext2/libext2fs.h"
+
+#include <span>
+
+#include "ext2/filesystem.h"
+#include "util/result.h"
+#include "util/strong.h"
+
+namespace f4::ext2 {
+
+class File {
+ public:
+  enum class Mode { kRead, kWrite };
+
+  [[nodiscard]] static Result<File> open(const Guard& g, InodeNum ino, Mode mode);
+
+  File(File&& o) noexcept : f_(o.f_) { o.f_ = nullptr; }
+  File& operator=(File&&) = delete;
+  File(const File&) = delete;
+  ~File();
+
+  // Short reads happen only at end of file.
+  [[nodiscard]] Result<ByteLen> read(ByteOffset off, std::span<char> buf);
+  [[nodiscard]] Result<ByteLen> write(ByteOffset off, std::span<const char> buf);
+  // Truncate or extend (sparse); frees blocks past the new size.
+  [[nodiscard]] Result<void> set_size(ByteLen size);
+  ByteLen size() const;
+  // Write back cached data and the inode and release the handle.
+  [[nodiscard]] Result<void> close();
+
+ private:
+  explicit File(ext2_file_t f) : f_(f) {}
+  ext2_file_t f_;
+};
+
+}  // namespace f4::ext2

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "ext2/filesystem.h"
+
+extern "C" {
+#include <e2p/e2p.h>
+}
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <ext2fs/ext2_err.h>
+
+#include "ext2/error.h"
+#include "ext2/inode.h"
+#include "util/log.h"
+
+namespace f4::ext2 {
+
+namespace {
+
+using OpenResult = util::Expected<std::unique_ptr<Filesystem>, OpenError>;
+
+util::Unexpected<OpenError> refuse(OpenFailure kind, std::string reason) {
+  return {OpenError{kind, std::move(reason)}};
+}
+
+// Incompat features the server can read and write.  libext2fs refuses the
+// ones it doesn't know at all; this list is narrower: features whose
+// on-disk rules the server doesn't implement would be silently broken.
+constexpr uint32_t kIncompatSupported =
+    EXT2_FEATURE_INCOMPAT_FILETYPE | EXT3_FEATURE_INCOMPAT_EXTENTS |
+    EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG |
+    EXT4_FEATURE_INCOMPAT_MMP | EXT4_FEATURE_INCOMPAT_EA_INODE |
+    EXT4_FEATURE_INCOMPAT_DIRDATA | EXT4_FEATURE_INCOMPAT_CSUM_SEED |
+    EXT4_FEATURE_INCOMPAT_LARGEDIR | EXT4_FEATURE_INCOMPAT_INLINE_DATA |
+    EXT3_FEATURE_INCOMPAT_RECOVER | EXT2_FEATURE_INCOMPAT_META_BG |
+    EXT4_FEATURE_INCOMPAT_ENCRYPT | EXT4_FEATURE_INCOMPAT_CASEFOLD;  // read-only, below
+
+// Features fine to read but not to write: names are hashed or encrypted
+// by rules the server doesn't implement, or block accounting differs.
+struct RoOnlyFeature {
+  int (*has)(struct ext2_super_block*);
+  const char* name;
+};
+constexpr RoOnlyFeature kReadOnlyFeatures[] = {
+    {ext2fs_has_feature_encrypt, "encrypt"},
+    {ext2fs_has_feature_casefold, "casefold"},
+    {ext2fs_has_feature_bigalloc, "bigalloc"},
+    {ext2fs_has_feature_verity, "verity"},
+};
+
+std::string feature_names(uint32_t incompat) {
+  std::string out;
+  for (int bit = 0; bit < 32; bit++) {
+    if (!(incompat & (1u << bit)))
+      continue;
+    const char* n = e2p_feature2string(E2P_FEATURE_INCOMPAT, 1u << bit);
+    if (!out.empty())
+      out += ",";
+    out += n;
+  }
+  return out;
+}
+
+OpenFailure classify(long err) {
+  if (err == EXT2_ET_UNSUPP_FEATURE || err == EXT2_ET_RO_UNSUPP_FEATURE)
+    return OpenFailure::kUnsupported;
+  if (err == EROFS)
+    return OpenFailure::kReadOnlyDevice;
+  if (err == ENOENT || err == EACCES || err == EPERM || err == EISDIR || err == ENXIO ||
+      err == ENODEV || err == EBUSY || err == EIO)
+    return OpenFailure::kCannotOpen;
+  return OpenFailure::kCorrupt;
+}
+
+}  // namespace
+
+InodeRefs& Guard::refs() const { return owner_->refs_; }
+
+OpState Guard::state() const { return owner_->state_; }
+
+Result<void> Guard::require_writable() const {
+  switch (owner_->state_) {
+    case OpState::kWritable: return {};
+    case OpState::kReadOnly: return util::fail_errno(EROFS);
+    case OpState::kShutdown: return util::fail_errno(EIO);
+  }
+  return util::fail_errno(EIO);
+}
+
+Filesystem::Filesystem(ext2_filsys fs, OpenOptions opts)
+    : fs_(fs),
+      state_(opts.access == Access::kReadWrite ? OpState::kWritable : OpState::kReadOnly),
+      opts_(std::move(opts)),
+      block_size_(fs->blocksize) {}
+
+Filesystem::~Filesystem() {
+  if (!closed_) {
+    F4_WARN("%s: closed without a clean unmount", opts_.path.c_str());
+    ext2fs_free(fs_);
+  }
+}
+
+Guard Filesystem::lock() { return Guard(this, fs_, std::unique_lock(mu_)); }
+
+OpenResult Filesystem::open(const OpenOptions& opts) {
+  const char* path = opts.path.c_str();
+  bool rw = opts.access == Access::kReadWrite;
+
+  // Check the file first: libext2fs reports a missing file as a generic
+  // error and a read-only one as EROFS only on some paths.
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return refuse(OpenFailure::kCannotOpen, std::string(path) + ": " + strerror(errno));
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+    return refuse(OpenFailure::kCannotOpen,
+                  std::string(path) + ": not a regular file or block device");
+  if (rw) {
+    int fd = ::open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+      return refuse(OpenFailure::kReadOnlyDevice,
+                    std::string(path) + ": cannot open for writing (" + strerror(errno) +
+                        "); mount it with -o ro");
+    if (fd >= 0) {
+      int ro = 0;
+      if (S_ISBLK(st.st_mode) && ioctl(fd, BLKROGET, &ro) == 0 && ro) {
+        ::close(fd);
+        return refuse(OpenFailure::kReadOnlyDevice,
+                      std::string(path) + ": the block device is read-only; mount it with -o ro");
+      }
+      ::close(fd);
+    }
+  }
+
+  int flags = EXT2_FLAG_64BITS | EXT2_FLAG_THREADS;
+  if (rw)
+    flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
+  ext2_filsys fs = nullptr;
+  long err = ext2fs_open2(path, nullptr, flags, 0, 0, unix_io_manager, &fs);
+  if (err) {
+    OpenFailure kind = classify(err);
+    std::string reason = std::string(path) + ": " + describe(util::Error{err});
+    if (err == EXT2_ET_BAD_MAGIC)
+      reason = std::string(path) + ": not an ext2/3/4 filesystem (bad superblock magic)";
+    return refuse(kind, reason);
+  }
+  // From here on, ext2fs_free (never close) on refusal: nothing written.
+  auto drop = [&](OpenFailure kind, std::string reason) {
+    ext2fs_free(fs);
+    return refuse(kind, std::string(path) + ": " + reason);
+  };
+  struct ext2_super_block* sb = fs->super;
+
+  uint32_t unsupported = sb->s_feature_incompat & ~kIncompatSupported;
+  if (unsupported)
+    return drop(OpenFailure::kUnsupported,
+                "unsupported filesystem features: " + feature_names(unsupported));
+  if (ext2fs_has_feature_journal_dev(sb))
+    return drop(OpenFailure::kUnsupported, "this is an external journal device, not a filesystem");
+  if (ext2fs_has_feature_journal_needs_recovery(sb) && !(opts.norecovery && !rw))
+    return drop(OpenFailure::kNeedsRecovery,
+                "the journal needs recovery; run e2fsck (or mount -o ro,norecovery)");
+  if (rw) {
+    for (const auto& f : kReadOnlyFeatures)
+      if (f.has(sb))
+        return drop(OpenFailure::kUnsupported,
+                    std::string("feature ") + f.name + " is supported read-only; mount with -o ro");
+    if (ext2fs_has_feature_journal(sb) && sb->s_journal_inum == 0)
+      return drop(OpenFailure::kUnsupported, "external journals are not supported for writing");
+  }
+
+  // A truncated image opens (the superblock and group descriptors are at
+  // the front) but fails later, deep in some request.  Check it up front.
+  blk64_t dev_blocks = 0;
+  err = ext2fs_get_device_size2(path, fs->blocksize, &dev_blocks);
+  if (!err && dev_blocks < ext2fs_blocks_count(sb))
+    return drop(OpenFailure::kCorrupt,
+                "image is truncated: it has " + std::to_string(dev_blocks) +
+                    " blocks, the filesystem needs " + std::to_string(ext2fs_blocks_count(sb)));
+
+  err = ext2fs_read_bitmaps(fs);
+  if (err)
+    return drop(OpenFailure::kCorrupt,
+                std::string("cannot read allocation bitmaps: ") + describe(util::Error{err}));
+
+  if (sb->s_state & EXT2_ERROR_FS)
+    util::log(util::LogLevel::kWarning,
+              "%s: the filesystem has errors recorded; run e2fsck", path);
+  else if (!(sb->s_state & EXT2_VALID_FS))
+    util::log(util::LogLevel::kWarning,
+              "%s: the filesystem was not cleanly unmounted; run e2fsck", path);
+
+  std::unique_ptr<Filesystem> out(new Filesystem(fs, opts));
+  if (rw) {
+    auto r = out->mark_mounted();
+    if (!r.ok()) {
+      out->closed_ = true;
+      ext2fs_free(out->fs_);
+      return refuse(classify(r.error().raw),
+                    std::string(path) + ": cannot update the superblock: " + describe(r.error()));
+    }
+  }
+  return out;
+}
+
+// Like the kernel without a journal: the superblock says "not clean" while
+// mounted read-write, so a crash leaves a filesystem e2fsck will check.
+Result<void> Filesystem::mark_mounted() {
+  struct ext2_super_block* sb = fs_->super;
+  sb->s_mnt_count++;
+  ext2fs_set_tstamp(sb, s_mtime, now().sec);
+  sb->s_state &= ~EXT2_VALID_FS;
+  ext2fs_mark_super_dirty(fs_);
+  F4_CHECK(ext2fs_flush2(fs_, 0));
+  return {};
+}
+
+Result<void> Filesystem::close() {
+  auto g = lock();
+  if (closed_)
+    return close_result_;
+  Result<void> result;
+  auto keep_first = [&](Result<void> r) {
+    if (!r.ok() && result.ok())
+      result = r;
+  };
+  if (state_ == OpState::kWritable) {
+    for (InodeNum ino : refs_.take_orphans()) {
+      auto r = free_inode(g, ino);
+      if (!r.ok())
+        F4_ERROR("cannot free unlinked inode %u: %s", ino.get(), describe(r.error()));
+      keep_first(r);
+    }
+    struct ext2_super_block* sb = fs_->super;
+    if (!(sb->s_state & EXT2_ERROR_FS))
+      sb->s_state |= EXT2_VALID_FS;
+    ext2fs_set_tstamp(sb, s_wtime, now().sec);
+    ext2fs_mark_super_dirty(fs_);
+  } else {
+    // Nothing may be written: don't let close flush a dirty superblock.
+    fs_->flags &= ~EXT2_FLAG_DIRTY;
+  }
+  keep_first(util::check(ext2fs_close_free(&fs_)));
+  if (fs_) {
+    ext2fs_free(fs_);
+    fs_ = nullptr;
+  }
+  closed_ = true;
+  close_result_ = result;
+  return result;
+}
+
+void Filesystem::report_corruption(util::Error e, InodeNum ino, const char* func) {
+  bool panic = false;
+  {
+    auto g = lock();
+    if (closed_)
+      return;
+    F4_ERROR("corruption found in %s (inode %u): %s", func, ino.get(), describe(e));
+    if (state_ == OpState::kWritable) {
+      struct ext2_super_block* sb = fs_->super;
+      int64_t t = now().sec;
+      sb->s_state |= EXT2_ERROR_FS;
+      sb->s_error_count++;
+      ext2fs_set_tstamp(sb, s_last_error_time, t);
+      sb->s_last_error_ino = ino.get();
+      sb->s_last_error_errcode = static_cast<uint8_t>(to_errno(e));
+      strncpy(reinterpret_cast<char*>(sb->s_last_error_func), func,
+              sizeof(sb->s_last_error_func));
+      if (!sb->s_first_error_time) {
+        ext2fs_set_tstamp(sb, s_first_error_time, t);
+        sb->s_first_error_ino = ino.get();
+        sb->s_first_error_errcode = sb->s_last_error_errcode;
+        memcpy(sb->s_first_error_func, sb->s_last_error_func, sizeof(sb->s_first_error_func));
+      }
+      ext2fs_mark_super_dirty(fs_);
+      long err = ext2fs_flush2(fs_, 0);
+      if (err)
+        F4_ERROR("cannot record the error in the superblock: %s", describe(util::Error{err}));
+    }
+    switch (opts_.errors) {
+      case ErrorPolicy::kContinue:
+        break;
+      case ErrorPolicy::kRemountRo:
+        if (state_ == OpState::kWritable) {
+          F4_ERROR("errors=remount-ro: the filesystem is now read-only");
+          state_ = OpState::kReadOnly;
+        }
+        break;
+      case ErrorPolicy::kPanic:
+        F4_ERROR("errors=panic: shutting down");
+        state_ = OpState::kShutdown;
+        panic = true;
+        break;
+    }
+  }
+  if (panic && panic_hook_)
+    panic_hook_(panic_arg_);
+}
+
+}  // namespace f4::ext2

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Test images: a temporary directory with an image made by mke2fs -d.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ext2/filesystem.h"
+
+namespace f4::ext2::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Create a file (and its parent directories) under the directory.
+  void write_file(const std::string& rel, const std::string& data) const;
+
+ private:
+  std::string path_;
+};
+
+struct ImageSpec {
+  std::string fstype = "ext4";       // mke2fs -t
+  std::string size = "16M";
+  std::vector<std::string> extra;    // more mke2fs arguments
+};
+
+// Make an image from the content of @content (may be empty) and return
+// its path, inside @dir.  Fails the test (ADD_FAILURE) if mke2fs fails.
+std::string make_image(const TempDir& dir, const std::string& content, const ImageSpec& spec);
+
+// Run a shell command, return its exit status.
+int run(const std::string& cmd);
+
+// e2fsck -fn on @image; 0 if clean.
+int fsck(const std::string& image);
+
+std::unique_ptr<Filesystem> open_or_die(const std::string& image, Access access);
+
+}  // namespace f4::ext2::testing
