@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "ops/ops.h"
+
+#include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "ext2/dir.h"
+#include "ext2/test_image.h"
+
+namespace f4::ops {
+namespace {
+
+namespace t = ext2::testing;
+const InodeNum kRoot(EXT2_ROOT_INO);
+
+class OpsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    content_.write_file("d/f", "file data");
+    content_.write_file("e/g", "other");
+    img_ = t::make_image(dir_, content_.path(), {.fstype = GetParam()});
+    fs_ = t::open_or_die(img_, ext2::Access::kReadWrite);
+    ASSERT_TRUE(fs_);
+  }
+  void TearDown() override {
+    if (fs_) {
+      EXPECT_TRUE(fs_->close().ok());
+      EXPECT_EQ(t::fsck(img_), 0) << "e2fsck -fn " << img_;
+    }
+  }
+  InodeNum ino(const Guard& g, InodeNum dir, const char* name) {
+    auto r = ext2::lookup(g, dir, name);
+    EXPECT_TRUE(r.ok()) << name;
+    return r.ok() ? *r : InodeNum(0);
+  }
+  t::TempDir dir_, content_;
+  std::string img_;
+  std::unique_ptr<ext2::Filesystem> fs_;
+  Caller me_{1000, 1000, 022};
+};
+
+TEST_P(OpsTest, CreateKinds) {
+  auto g = fs_->lock();
+  auto f = mknod(g, me_, kRoot, "reg", S_IFREG | 0666, 0);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->attr.st_mode, S_IFREG | 0644u);
+  EXPECT_EQ(f->attr.st_uid, 1000u);
+  auto c = mknod(g, me_, kRoot, "chr", S_IFCHR | 0600, makedev(1, 3));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->attr.st_rdev, makedev(1, 3));
+  ASSERT_TRUE(mknod(g, me_, kRoot, "fifo", S_IFIFO | 0600, 0).ok());
+  ASSERT_TRUE(mknod(g, me_, kRoot, "sock", S_IFSOCK | 0600, 0).ok());
+  EXPECT_EQ(mknod(g, me_, kRoot, "reg", S_IFREG | 0600, 0).error().raw, EEXIST);
+  auto d = mkdir(g, me_, kRoot, "newdir", 0777);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->attr.st_nlink, 2u);
+  EXPECT_EQ(d->attr.st_mode, S_IFDIR | 0755u);
+  auto fast = symlink(g, me_, kRoot, "fast", "d/f");
+  ASSERT_TRUE(fast.ok());
+  std::string long_target(300, 'x');
+  auto slow = symlink(g, me_, kRoot, "slow", long_target);
+  ASSERT_TRUE(slow.ok());
+  EXPECT_EQ(*readlink(g, fast->ino), "d/f");
+  EXPECT_EQ(*readlink(g, slow->ino), long_target);
+  EXPECT_EQ(readlink(g, f->ino).error().raw, EINVAL);
+  for (const auto* e : {&*f, &*c, &*d, &*fast, &*slow})
+    forget(g, e->ino, 1);
+  for (int i = 0; i < 4; i++)
+    forget(g, ino(g, kRoot, std::vector<const char*>{"fifo", "sock", "d", "e"}[i]), 0);
+}
+
+TEST_P(OpsTest, LinkUnlinkRmdir) {
+  auto g = fs_->lock();
+  InodeNum d = ino(g, kRoot, "d");
+  InodeNum f = ino(g, d, "f");
+  auto l = link(g, f, kRoot, "hard");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->attr.st_nlink, 2u);
+  forget(g, f, 1);
+  EXPECT_EQ(link(g, d, kRoot, "dirlink").error().raw, EPERM);
+  EXPECT_EQ(rmdir(g, kRoot, "d").error().raw, ENOTEMPTY);
+  EXPECT_EQ(unlink(g, kRoot, "d").error().raw, EISDIR);
+  ASSERT_TRUE(unlink(g, d, "f").ok());
+  EXPECT_EQ(getattr(g, f)->st_nlink, 1u);
+  ASSERT_TRUE(rmdir(g, kRoot, "d").ok());
+  EXPECT_EQ(getattr(g, kRoot)->st_nlink, 4u);  // ., .., lost+found, e
+  ASSERT_TRUE(unlink(g, kRoot, "hard").ok());
+  EXPECT_EQ(unlink(g, kRoot, "hard").error().raw, ENOENT);
+}
+
+TEST_P(OpsTest, OpenUnlinkedFileLivesUntilForget) {
+  auto g = fs_->lock();
+  auto e = ops::lookup(g, ino(g, kRoot, "d"), "f");
+  ASSERT_TRUE(e.ok());
+  ASSERT_TRUE(unlink(g, ino(g, kRoot, "d"), "f").ok());
+  char buf[16];
+  auto n = read(g, e->ino, ByteOffset(0), buf);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(std::string(buf, *n), "file data");
+  ASSERT_TRUE(write(g, e->ino, ByteOffset(0), std::string_view("FILE")).ok());
+  EXPECT_EQ(getattr(g, e->ino)->st_nlink, 0u);
+  forget(g, e->ino, 1);
+  EXPECT_EQ(getattr(g, e->ino).error().raw, ENOENT);
+}
+
+TEST_P(OpsTest, UnlinkedAtUnmountIsFreedByClose) {
+  auto g = fs_->lock();
+  auto e = ops::lookup(g, ino(g, kRoot, "e"), "g");
+  ASSERT_TRUE(e.ok());
+  ASSERT_TRUE(unlink(g, ino(g, kRoot, "e"), "g").ok());
+  // No forget: close() frees it (TearDown checks with e2fsck).
+}
+
+TEST_P(OpsTest, RenamePlainReplaceAndAcrossDirectories) {
+  auto g = fs_->lock();
+  InodeNum d = ino(g, kRoot, "d"), e = ino(g, kRoot, "e");
+  InodeNum f = ino(g, d, "f");
+  ASSERT_TRUE(rename(g, d, "f", d, "f2", 0).ok());
+  EXPECT_EQ(ino(g, d, "f2"), f);
+  // Replace e/g with d/f2: g is freed.
+  ASSERT_TRUE(rename(g, d, "f2", e, "g", 0).ok());
+  EXPECT_EQ(ino(g, e, "g"), f);
+  EXPECT_EQ(ext2::lookup(g, d, "f2").error().raw, ENOENT);
+  // Move a directory into another: link counts and "..".
+  ASSERT_TRUE(rename(g, kRoot, "d", e, "d", 0).ok());
+  EXPECT_EQ(ino(g, d, ".."), e);
+  EXPECT_EQ(getattr(g, e)->st_nlink, 3u);
+  EXPECT_EQ(getattr(g, kRoot)->st_nlink, 4u);
+  EXPECT_EQ(rename(g, kRoot, "e", d, "loop", 0).error().raw, EINVAL);
+  auto other = mkdir(g, me_, kRoot, "full", 0755);
+  ASSERT_TRUE(other.ok());
+  forget(g, other->ino, 1);
+  ASSERT_TRUE(mknod(g, me_, other->ino, "x", S_IFREG | 0644, 0).ok());
+  EXPECT_EQ(rename(g, e, "d", kRoot, "full", 0).error().raw, ENOTEMPTY);
+  EXPECT_EQ(rename(g, e, "g", kRoot, "full", 0).error().raw, EISDIR);
+  EXPECT_EQ(rename(g, kRoot, "full", e, "g", 0).error().raw, ENOTDIR);
+  forget(g, ino(g, other->ino, "x"), 1);
+}
+
+TEST_P(OpsTest, RenameNoreplaceAndExchange) {
+  auto g = fs_->lock();
+  InodeNum d = ino(g, kRoot, "d"), e = ino(g, kRoot, "e");
+  InodeNum f = ino(g, d, "f"), gg = ino(g, e, "g");
+  EXPECT_EQ(rename(g, d, "f", e, "g", RENAME_NOREPLACE).error().raw, EEXIST);
+  EXPECT_EQ(rename(g, d, "f", e, "none", RENAME_EXCHANGE).error().raw, ENOENT);
+  EXPECT_EQ(rename(g, d, "f", e, "g", RENAME_EXCHANGE | RENAME_NOREPLACE).error().raw, EINVAL);
+  ASSERT_TRUE(rename(g, d, "f", e, "g", RENAME_EXCHANGE).ok());
+  EXPECT_EQ(ino(g, d, "f"), gg);
+  EXPECT_EQ(ino(g, e, "g"), f);
+  // Exchange a directory with a file across parents.
+  ASSERT_TRUE(rename(g, kRoot, "d", e, "g", RENAME_EXCHANGE).ok());
+  EXPECT_EQ(ino(g, e, "g"), d);
+  EXPECT_EQ(ino(g, d, ".."), e);
+  EXPECT_EQ(getattr(g, e)->st_nlink, 3u);
+  EXPECT_EQ(getattr(g, kRoot)->st_nlink, 4u);
+  ASSERT_TRUE(rename(g, kRoot, "d", kRoot, "d-new", RENAME_NOREPLACE).ok());
+}
+
+TEST_P(OpsTest, SetattrModeOwnerTimesSize) {
+  auto g = fs_->lock();
+  InodeNum f = ino(g, ino(g, kRoot, "d"), "f");
+  SetAttr sa;
+  sa.mode = 0600;
+  sa.uid = 123456;
+  sa.gid = 654321;
+  sa.atime = Timespec{1000000000, 123456789};
+  sa.mtime = Timespec{1500000000, 987654321};
+  auto st = setattr(g, f, sa);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->st_mode, S_IFREG | 0600u);
+  EXPECT_EQ(st->st_uid, 123456u);
+  EXPECT_EQ(st->st_gid, 654321u);
+  EXPECT_EQ(st->st_atim.tv_sec, 1000000000);
+  EXPECT_EQ(st->st_atim.tv_nsec, 123456789);
+  EXPECT_EQ(st->st_mtim.tv_nsec, 987654321);
+  SetAttr grow;
+  grow.size = 10 << 20;
+  EXPECT_EQ(setattr(g, f, grow)->st_size, 10 << 20);
+  SetAttr shrink;
+  shrink.size = 4;
+  EXPECT_EQ(setattr(g, f, shrink)->st_size, 4);
+  char buf[16];
+  EXPECT_EQ(std::string(buf, *read(g, f, ByteOffset(0), buf)), "file");
+  EXPECT_EQ(setattr(g, kRoot, shrink).error().raw, EISDIR);
+}
+
+TEST_P(OpsTest, XattrsAndStatfs) {
+  auto g = fs_->lock();
+  InodeNum f = ino(g, ino(g, kRoot, "d"), "f");
+  ASSERT_TRUE(setxattr(g, f, "user.k", "v", XATTR_CREATE).ok());
+  EXPECT_EQ(setxattr(g, f, "user.k", "v", XATTR_CREATE).error().raw, EEXIST);
+  EXPECT_EQ(*getxattr(g, f, "user.k"), "v");
+  EXPECT_EQ(getxattr(g, f, "user.none").error().raw, ENODATA);
+  EXPECT_EQ(*listxattr(g, f), std::string("user.k\0", 7));
+  ASSERT_TRUE(removexattr(g, f, "user.k").ok());
+  EXPECT_EQ(removexattr(g, f, "user.k").error().raw, ENODATA);
+  auto sv = statfs(g);
+  ASSERT_TRUE(sv.ok());
+  EXPECT_EQ(sv->f_bsize, 4096u);
+  EXPECT_GT(sv->f_bfree, 0u);
+  EXPECT_EQ(sv->f_namemax, 255u);
+}
+
+TEST_P(OpsTest, ReaddirListsEntries) {
+  auto g = fs_->lock();
+  std::vector<std::string> names;
+  ASSERT_TRUE(readdir(g, kRoot, 0, [&](const DirItem& it) {
+                names.emplace_back(it.name);
+                return true;
+              }).ok());
+  EXPECT_EQ(names.size(), 5u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, OpsTest, ::testing::Values("ext2", "ext4"));
+
+}  // namespace
+}  // namespace f4::ops
