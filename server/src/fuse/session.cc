@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "fuse/session.h"
+
+#include <fcntl.h>
+#include <sys/xattr.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "ext2/error.h"
+#include "fuse/nodeid.h"
+#include "fuse/request.h"
+#include "ops/ops.h"
+#include "util/log.h"
+
+namespace f4::fuse {
+
+namespace {
+
+ops::Caller caller(fuse_req_t req) {
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  return {ctx->uid, ctx->gid, ctx->umask};
+}
+
+fuse_entry_param to_param(const Server& s, const ops::Entry& e) {
+  fuse_entry_param p{};
+  p.ino = to_nodeid(e.ino);
+  p.generation = e.generation;
+  p.attr = e.attr;
+  p.attr_timeout = s.opts().attr_timeout_s;
+  p.entry_timeout = s.opts().entry_timeout_s;
+  return p;
+}
+
+// Run @fn for a request; an escaping exception (a bug, or bad_alloc)
+// becomes EIO rather than crossing into libfuse.
+template <class Fn>
+void serve(fuse_req_t req, const char* op, Fn&& fn) noexcept {
+  Request r(req, op);
+  try {
+    fn(r);
+  } catch (const std::bad_alloc&) {
+    r.reply_err(ENOMEM);
+  } catch (const std::exception& e) {
+    F4_ERROR("%s: unexpected exception: %s", op, e.what());
+    r.reply_err(EIO);
+  } catch (...) {
+    F4_ERROR("%s: unexpected exception", op);
+    r.reply_err(EIO);
+  }
+}
+
+// Call an ops/ function under the Guard; the Guard is dropped on return,
+// before the reply.
+template <class Fn>
+auto locked(Request& r, Fn&& fn) {
+  auto g = r.server().fs().lock();
+  return fn(g);
+}
+
+void reply_entry_or_fail(Request& r, const util::Result<ops::Entry>& e, InodeNum blame) {
+  if (!e.ok())
+    return r.fail(e.error(), blame);
+  r.reply_entry(to_param(r.server(), *e));
+}
+
+}  // namespace
+
+extern "C" {
+
+static void f4_init(void* userdata, fuse_conn_info* conn) noexcept {
+  (void)userdata;
+  // Asynchronous reads are fine: every read takes the Guard anyway.
+  fuse_set_feature_flag(conn, FUSE_CAP_ASYNC_READ);
+  fuse_unset_feature_flag(conn, FUSE_CAP_ATOMIC_O_TRUNC);
+}
+
+static void f4_destroy(void* userdata) noexcept {
+  auto* s = static_cast<Server*>(userdata);
+  auto r = s->fs().close();
+  if (!r.ok()) {
+    F4_ERROR("closing the filesystem failed: %s", ext2::describe(r.error()));
+    s->close_failed = true;
+  }
+}
+
+static void f4_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
+  serve(req, "lookup", [&](Request& r) {
+    auto e = locked(r, [&](auto& g) { return ops::lookup(g, to_ino(parent), name); });
+    if (!e.ok() && e.error().raw == ENOENT) {
+      // A negative entry: the kernel may cache the absence, nothing but
+      // this server changes the filesystem.
+      fuse_entry_param p{};
+      p.entry_timeout = r.server().opts().entry_timeout_s;
+      return r.reply_entry(p);
+    }
+    reply_entry_or_fail(r, e, to_ino(parent));
+  });
+}
+
+static void f4_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) noexcept {
+  serve(req, "forget", [&](Request& r) {
+    locked(r, [&](auto& g) {
+      ops::forget(g, to_ino(ino), nlookup);
+      return 0;
+    });
+    r.reply_none();
+  });
+}
+
+static void f4_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* list) noexcept {
+  serve(req, "forget_multi", [&](Request& r) {
+    locked(r, [&](auto& g) {
+      for (size_t i = 0; i < count; i++)
+        ops::forget(g, to_ino(list[i].ino), list[i].nlookup);
+      return 0;
+    });
+    r.reply_none();
+  });
+}
+
+static void f4_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) noexcept {
+  serve(req, "getattr", [&](Request& r) {
+    auto st = locked(r, [&](auto& g) { return ops::getattr(g, to_ino(ino)); });
+    if (!st.ok())
+      return r.fail(st.error(), to_ino(ino));
+    r.reply_attr(*st, r.server().opts().attr_timeout_s);
+  });
+}
+
+static void f4_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+                       fuse_file_info*) noexcept {
+  serve(req, "setattr", [&](Request& r) {
+    ops::SetAttr sa;
+    ext2::Timespec now = ext2::now();
+    auto ts = [](const timespec& t) {
+      return ext2::Timespec{t.tv_sec, static_cast<uint32_t>(t.tv_nsec)};
+    };
+    if (to_set & FUSE_SET_ATTR_MODE)
+      sa.mode = attr->st_mode;
+    if (to_set & FUSE_SET_ATTR_UID)
+      sa.uid = attr->st_uid;
+    if (to_set & FUSE_SET_ATTR_GID)
+      sa.gid = attr->st_gid;
+    if (to_set & FUSE_SET_ATTR_SIZE) {
+      if (attr->st_size < 0)
+        return r.reply_err(EINVAL);
+      sa.size = static_cast<uint64_t>(attr->st_size);
+    }
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+      sa.atime = now;
+    else if (to_set & FUSE_SET_ATTR_ATIME)
+      sa.atime = ts(attr->st_atim);
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+      sa.mtime = now;
+    else if (to_set & FUSE_SET_ATTR_MTIME)
+      sa.mtime = ts(attr->st_mtim);
+    if (to_set & FUSE_SET_ATTR_CTIME)
+      sa.ctime = ts(attr->st_ctim);
+    auto st = locked(r, [&](auto& g) { return ops::setattr(g, to_ino(ino), sa); });
+    if (!st.ok())
+      return r.fail(st.error(), to_ino(ino));
+    r.reply_attr(*st, r.server().opts().attr_timeout_s);
+  });
+}
+
+static void f4_readlink(fuse_req_t req, fuse_ino_t ino) noexcept {
+  serve(req, "readlink", [&](Request& r) {
+    auto t = locked(r, [&](auto& g) { return ops::readlink(g, to_ino(ino)); });
+    if (!t.ok())
+      return r.fail(t.error(), to_ino(ino));
+    r.reply_readlink(t->c_str());
+  });
+}
+
+static void f4_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+                     dev_t rdev) noexcept {
+  serve(req, "mknod", [&](Request& r) {
+    auto e = locked(r, [&](auto& g) {
+      return ops::mknod(g, caller(req), to_ino(parent), name, mode, rdev);
+    });
+    reply_entry_or_fail(r, e, to_ino(parent));
+  });
+}
+
+static void f4_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) noexcept {
+  serve(req, "mkdir", [&](Request& r) {
+    auto e = locked(r, [&](auto& g) {
+      return ops::mkdir(g, caller(req), to_ino(parent), name, mode);
+    });
+    reply_entry_or_fail(r, e, to_ino(parent));
+  });
+}
+
+static void f4_symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
+                       const char* name) noexcept {
+  serve(req, "symlink", [&](Request& r) {
+    auto e = locked(r, [&](auto& g) {
+      return ops::symlink(g, caller(req), to_ino(parent), name, target);
+    });
+    reply_entry_or_fail(r, e, to_ino(parent));
+  });
+}
+
+static void f4_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+                    const char* newname) noexcept {
+  serve(req, "link", [&](Request& r) {
+    auto e = locked(r, [&](auto& g) {
+      return ops::link(g, to_ino(ino), to_ino(newparent), newname);
+    });
+    reply_entry_or_fail(r, e, to_ino(ino));
+  });
+}
+
+static void f4_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
+  serve(req, "unlink", [&](Request& r) {
+    auto res = locked(r, [&](auto& g) { return ops::unlink(g, to_ino(parent), name); });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(parent));
+    r.reply_err(0);
+  });
+}
+
+static void f4_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
+  serve(req, "rmdir", [&](Request& r) {
+    auto res = locked(r, [&](auto& g) { return ops::rmdir(g, to_ino(parent), name); });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(parent));
+    r.reply_err(0);
+  });
+}
+
+static void f4_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+                      const char* newname, unsigned int flags) noexcept {
+  serve(req, "rename", [&](Request& r) {
+    auto res = locked(r, [&](auto& g) {
+      return ops::rename(g, to_ino(parent), name, to_ino(newparent), newname, flags);
+    });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(parent));
+    r.reply_err(0);
+  });
+}
+
+static void f4_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
+  serve(req, "open", [&](Request& r) {
+    auto res = locked(r, [&](auto& g) { return ops::check_open(g, to_ino(ino), fi->flags); });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(ino));
+    // Only this server changes the file: cached pages stay valid.
+    fi->keep_cache = 1;
+    r.reply_open(fi);
+  });
+}
+
+static void f4_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+                      fuse_file_info* fi) noexcept {
+  serve(req, "create", [&](Request& r) {
+    auto e = locked(r, [&](auto& g) {
+      return ops::mknod(g, caller(req), to_ino(parent), name, S_IFREG | (mode & 07777), 0);
+    });
+    if (!e.ok())
+      return r.fail(e.error(), to_ino(parent));
+    fi->keep_cache = 1;
+    auto p = to_param(r.server(), *e);
+    r.reply_create(p, fi);
+  });
+}
+
+static void f4_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    fuse_file_info*) noexcept {
+  serve(req, "read", [&](Request& r) {
+    if (off < 0)
+      return r.reply_err(EINVAL);
+    std::string buf(size, '\0');
+    auto n = locked(r, [&](auto& g) {
+      return ops::read(g, to_ino(ino), ByteOffset(static_cast<uint64_t>(off)), buf);
+    });
+    if (!n.ok())
+      return r.fail(n.error(), to_ino(ino));
+    r.reply_buf(std::string_view(buf.data(), *n));
+  });
+}
+
+static void f4_write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size, off_t off,
+                     fuse_file_info*) noexcept {
+  serve(req, "write", [&](Request& r) {
+    if (off < 0)
+      return r.reply_err(EINVAL);
+    auto n = locked(r, [&](auto& g) {
+      return ops::write(g, to_ino(ino), ByteOffset(static_cast<uint64_t>(off)),
+                        std::span<const char>(data, size));
+    });
+    if (!n.ok())
+      return r.fail(n.error(), to_ino(ino));
+    r.reply_write(*n);
+  });
+}
+
+static void f4_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) noexcept {
+  serve(req, "flush", [&](Request& r) { r.reply_err(0); });
+}
+
+static void f4_release(fuse_req_t req, fuse_ino_t, fuse_file_info*) noexcept {
+  serve(req, "release", [&](Request& r) { r.reply_err(0); });
+}
+
+static void f4_fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) noexcept {
+  serve(req, "fsync", [&](Request& r) {
+    auto res = locked(r, [&](auto& g) { return ops::fsync(g); });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(ino));
+    r.reply_err(0);
+  });
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
+  serve(req, plus ? "readdirplus" : "readdir", [&](Request& r) {
+    if (off < 0)
+      return r.reply_err(EINVAL);
+    std::string buf(size, '\0');
+    size_t used = 0;
+    auto res = locked(r, [&](auto& g) {
+      return ops::readdir(g, to_ino(ino), static_cast<uint64_t>(off), [&](const ops::DirItem& it) {
+        std::string name(it.name);
+        size_t room = size - used;
+        size_t need;
+        if (!plus) {
+          struct stat st {};
+          st.st_ino = it.ino.get();
+          st.st_mode = it.type << 12;
+          need = fuse_add_direntry(req, buf.data() + used, room, name.c_str(), &st,
+                                   static_cast<off_t>(it.cookie));
+        } else {
+          // "." and ".." take no lookup reference (the kernel skips them).
+          bool dot = it.name == "." || it.name == "..";
+          fuse_entry_param p{};
+          if (dot) {
+            auto st = ops::getattr(g, it.ino);
+            if (st.ok())
+              p.attr = *st;
+            p.attr.st_ino = it.ino.get();
+          } else {
+            auto e = ops::make_entry(g, it.ino);
+            if (!e.ok()) {
+              F4_WARN("readdirplus: skipping entry %s: %s", name.c_str(),
+                      ext2::describe(e.error()));
+              return true;
+            }
+            p = to_param(r.server(), *e);
+          }
+          need = fuse_add_direntry_plus(req, buf.data() + used, room, name.c_str(), &p,
+                                        static_cast<off_t>(it.cookie));
+          if (need > room && !dot)
+            (void)g.refs().put(it.ino, 1);  // not sent: give the reference back
+        }
+        if (need > room)
+          return false;
+        used += need;
+        return true;
+      });
+    });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(ino));
+    r.reply_buf(std::string_view(buf.data(), used));
+  });
+}
+
+static void f4_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       fuse_file_info*) noexcept {
+  do_readdir(req, ino, size, off, false);
+}
+
+static void f4_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                           fuse_file_info*) noexcept {
+  do_readdir(req, ino, size, off, true);
+}
+
+static void f4_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+                        fuse_file_info* fi) noexcept {
+  f4_fsync(req, ino, datasync, fi);
+}
+
+static void f4_statfs(fuse_req_t req, fuse_ino_t) noexcept {
+  serve(req, "statfs", [&](Request& r) {
+    auto sv = locked(r, [&](auto& g) { return ops::statfs(g); });
+    if (!sv.ok())
+      return r.fail(sv.error(), InodeNum(EXT2_ROOT_INO));
+    r.reply_statfs(*sv);
+  });
+}
+
+static void reply_sized(Request& r, const std::string& data, size_t size) {
+  if (size == 0)
+    return r.reply_xattr(data.size());
+  if (data.size() > size)
+    return r.reply_err(ERANGE);
+  r.reply_buf(data);
+}
+
+static void f4_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                        size_t size, int flags) noexcept {
+  serve(req, "setxattr", [&](Request& r) {
+    auto res = locked(r, [&](auto& g) {
+      return ops::setxattr(g, to_ino(ino), name, std::string_view(value, size), flags);
+    });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(ino));
+    r.reply_err(0);
+  });
+}
+
+static void f4_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) noexcept {
+  serve(req, "getxattr", [&](Request& r) {
+    auto v = locked(r, [&](auto& g) { return ops::getxattr(g, to_ino(ino), name); });
+    if (!v.ok())
+      return r.fail(v.error(), to_ino(ino));
+    reply_sized(r, *v, size);
+  });
+}
+
+static void f4_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) noexcept {
+  serve(req, "listxattr", [&](Request& r) {
+    auto v = locked(r, [&](auto& g) { return ops::listxattr(g, to_ino(ino)); });
+    if (!v.ok())
+      return r.fail(v.error(), to_ino(ino));
+    reply_sized(r, *v, size);
+  });
+}
+
+static void f4_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) noexcept {
+  serve(req, "removexattr", [&](Request& r) {
+    auto res = locked(r, [&](auto& g) { return ops::removexattr(g, to_ino(ino), name); });
+    if (!res.ok())
+      return r.fail(res.error(), to_ino(ino));
+    r.reply_err(0);
+  });
+}
+
+static void f4_panic(void* arg) { fuse_session_exit(static_cast<fuse_session*>(arg)); }
+
+}  // extern "C"
+
+const fuse_lowlevel_ops& lowlevel_ops() {
+  static const fuse_lowlevel_ops ops = [] {
+    fuse_lowlevel_ops o{};
+    o.init = f4_init;
+    o.destroy = f4_destroy;
+    o.lookup = f4_lookup;
+    o.forget = f4_forget;
+    o.forget_multi = f4_forget_multi;
+    o.getattr = f4_getattr;
+    o.setattr = f4_setattr;
+    o.readlink = f4_readlink;
+    o.mknod = f4_mknod;
+    o.mkdir = f4_mkdir;
+    o.symlink = f4_symlink;
+    o.link = f4_link;
+    o.unlink = f4_unlink;
+    o.rmdir = f4_rmdir;
+    o.rename = f4_rename;
+    o.open = f4_open;
+    o.create = f4_create;
+    o.read = f4_read;
+    o.write = f4_write;
+    o.flush = f4_flush;
+    o.release = f4_release;
+    o.fsync = f4_fsync;
+    o.readdir = f4_readdir;
+    o.readdirplus = f4_readdirplus;
+    o.fsyncdir = f4_fsyncdir;
+    o.statfs = f4_statfs;
+    o.setxattr = f4_setxattr;
+    o.getxattr = f4_getxattr;
+    o.listxattr = f4_listxattr;
+    o.removexattr = f4_removexattr;
+    return o;
+  }();
+  return ops;
+}
+
+int run(Server& server) {
+  const SessionOptions& so = server.opts();
+  std::vector<char*> argv;
+  for (const auto& a : so.fuse_args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  fuse_session* se = fuse_session_new(&args, &lowlevel_ops(), sizeof(fuse_lowlevel_ops), &server);
+  fuse_opt_free_args(&args);
+  if (!se) {
+    F4_ERROR("cannot create the FUSE session (bad mount options?)");
+    (void)server.fs().close();
+    return kExitFuse;
+  }
+  server.fs().set_panic_hook(f4_panic, se);
+  int status = 0;
+  if (fuse_set_signal_handlers(se) != 0) {
+    status = kExitFuse;
+  } else if (fuse_session_mount(se, so.mountpoint.c_str()) != 0) {
+    F4_ERROR("cannot mount on %s", so.mountpoint.c_str());
+    status = kExitFuse;
+  } else {
+    if (so.after_mount && !so.after_mount()) {
+      status = kExitPrivilege;
+    } else {
+      if (!so.foreground)
+        fuse_daemonize(0);
+      fuse_loop_config* cfg = fuse_loop_cfg_create();
+      fuse_loop_cfg_set_max_threads(cfg, so.max_threads);
+      int rc = fuse_session_loop_mt(se, cfg);
+      fuse_loop_cfg_destroy(cfg);
+      if (rc < 0)
+        status = kExitFuse;
+    }
+    fuse_session_unmount(se);
+  }
+  fuse_remove_signal_handlers(se);
+  // Calls destroy (closing the image) if the kernel never sent DESTROY.
+  fuse_session_destroy(se);
+  if (!server.fs().closed()) {
+    auto r = server.fs().close();
+    if (!r.ok())
+      server.close_failed = true;
+  }
+  if (server.close_failed && status == 0)
+    status = kExitClose;
+  return status;
+}
+
+}  // namespace f4::fuse

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// fuse4fs: serve an ext2/3/4 image through FUSE.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "ext2/filesystem.h"
+#include "fuse/session.h"
+#include "options.h"
+#include "util/log.h"
+#include "util/privilege.h"
+
+namespace {
+
+int exit_status(f4::ext2::OpenFailure kind) {
+  switch (kind) {
+    case f4::ext2::OpenFailure::kCannotOpen: return 2;
+    case f4::ext2::OpenFailure::kCorrupt: return 3;
+    case f4::ext2::OpenFailure::kUnsupported: return 4;
+    case f4::ext2::OpenFailure::kNeedsRecovery: return 5;
+    case f4::ext2::OpenFailure::kReadOnlyDevice: return 6;
+  }
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace f4;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto opts = parse_options(args);
+  if (!opts.ok()) {
+    fprintf(stderr, "fuse4fs: %s\n%s", opts.error().c_str(), kUsage);
+    return 1;
+  }
+  if (opts->help) {
+    fputs(kUsage, stdout);
+    return 0;
+  }
+  if (opts->debug)
+    util::set_log_level(util::LogLevel::kDebug);
+
+  // Resolve the user before anything is opened: a typo fails early.
+  std::optional<util::Credentials> drop_to;
+  if (geteuid() == 0 || opts->uid || opts->gid || opts->user) {
+    auto c = util::resolve_credentials(opts->user, opts->uid, opts->gid);
+    if (!c.ok()) {
+      fprintf(stderr, "fuse4fs: %s\n", c.error().c_str());
+      return 1;
+    }
+    drop_to = *c;
+  }
+
+  auto fs = ext2::Filesystem::open({.path = opts->image,
+                                    .access = opts->access,
+                                    .errors = opts->errors,
+                                    .norecovery = opts->norecovery});
+  if (!fs.ok()) {
+    fprintf(stderr, "fuse4fs: %s\n", fs.error().reason.c_str());
+    return exit_status(fs.error().kind);
+  }
+
+  fuse::SessionOptions so;
+  so.mountpoint = opts->mountpoint;
+  so.fuse_args = f4::fuse_args(*opts);
+  so.foreground = opts->foreground;
+  if (drop_to) {
+    so.after_mount = [to = *drop_to] {
+      auto r = util::drop_privileges(to);
+      if (!r.ok()) {
+        F4_ERROR("privilege drop failed: %s", r.error().c_str());
+        return false;
+      }
+      F4_DEBUG("running as uid %u gid %u without capabilities", to.uid, to.gid);
+      return true;
+    };
+  }
+  fuse::Server server(std::move(fs).value(), std::move(so));
+  return fuse::run(server);
+}

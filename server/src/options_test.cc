@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "options.h"
+
+#include <gtest/gtest.h>
+
+namespace f4 {
+namespace {
+
+TEST(Options, Defaults) {
+  auto o = parse_options({"img", "mnt"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->image, "img");
+  EXPECT_EQ(o->mountpoint, "mnt");
+  EXPECT_EQ(o->access, ext2::Access::kReadWrite);
+  EXPECT_EQ(o->errors, ext2::ErrorPolicy::kContinue);
+  EXPECT_FALSE(o->foreground);
+  auto a = fuse_args(*o);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[2], "fsname=img,subtype=fuse4fs,default_permissions");
+}
+
+TEST(Options, All) {
+  auto o = parse_options({"-f", "-o", "ro,errors=panic,norecovery", "img", "mnt",
+                          "-okernel,uid=65534,gid=65534", "-d"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->access, ext2::Access::kReadOnly);
+  EXPECT_EQ(o->errors, ext2::ErrorPolicy::kPanic);
+  EXPECT_TRUE(o->norecovery);
+  EXPECT_TRUE(o->allow_other);
+  EXPECT_TRUE(o->debug);
+  EXPECT_EQ(*o->uid, 65534u);
+  auto a = fuse_args(*o);
+  EXPECT_EQ(a[2], "fsname=img,subtype=fuse4fs,default_permissions,allow_other,ro,suid,dev");
+  EXPECT_EQ(a.back(), "-d");
+}
+
+struct Bad {
+  std::vector<std::string> args;
+  const char* message;
+};
+
+class BadOptions : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(BadOptions, ClearMessage) {
+  auto o = parse_options(GetParam().args);
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().find(GetParam().message), std::string::npos) << o.error();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadOptions,
+    ::testing::Values(Bad{{"img"}, "need an IMAGE and a MOUNTPOINT"},
+                      Bad{{"a", "b", "c"}, "too many arguments"},
+                      Bad{{"-o", "bogus", "a", "b"}, "unknown mount option 'bogus'"},
+                      Bad{{"-o", "errors=maybe", "a", "b"}, "errors= takes"},
+                      Bad{{"-o", "uid=x", "a", "b"}, "uid= takes a number"},
+                      Bad{{"-o", "norecovery", "a", "b"}, "norecovery needs ro"},
+                      Bad{{"-x", "a", "b"}, "unknown argument -x"},
+                      Bad{{"a", "b", "-o"}, "-o needs an argument"}));
+
+}  // namespace
+}  // namespace f4

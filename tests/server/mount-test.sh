@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host mount test of fuse4fs on the classic FUSE data path (stock
+# /dev/fuse): mount an ext4 image, run a file-ops and data-verification
+# workload, unmount, e2fsck -fn, remount and check the same data; then the
+# refusals of bad images and options.  Needs root (mount) and a /dev/fuse.
+#
+# usage: mount-test.sh FUSE4FS RESULTS
+# Writes one "pass|fail|skip NAME" line per step to RESULTS.
+set -euo pipefail
+shopt -s inherit_errexit
+
+usage() {
+	echo "usage: $0 FUSE4FS RESULTS" >&2
+	exit 2
+}
+[[ $# -eq 2 ]] || usage
+fuse4fs=$1
+results=$2
+: >"$results"
+
+work=$(mktemp -d)
+mnt=$work/mnt
+img=$work/ext4.img
+cleanup() {
+	if mountpoint -q "$mnt" 2>/dev/null; then
+		umount "$mnt" || umount -l "$mnt" || true
+	fi
+	if [[ -e $work/server.pid && ! -e $work/server.rc ]]; then
+		kill "$(cat "$work/server.pid")" 2>/dev/null || true
+		sleep 1
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+failures=0
+# step NAME CMD...: run CMD in a subshell with errexit in force (it is
+# not, inside an `if` or `||` condition), record its result.
+step() {
+	local name=$1 rc=0
+	shift
+	set +e
+	(
+		set -e
+		"$@"
+	) >"$work/step.log" 2>&1
+	rc=$?
+	set -e
+	if [[ $rc -eq 0 ]]; then
+		echo "pass $name" >>"$results"
+		echo "mount-test: PASS $name"
+	else
+		echo "fail $name" >>"$results"
+		echo "mount-test: FAIL $name"
+		tail -n 20 "$work/step.log" | sed 's/^/    /'
+		failures=$((failures + 1))
+	fi
+}
+
+# mount_fs [OPTS...]: start fuse4fs in the foreground, wait for the mount.
+# Steps run in subshells, so the server's pid and exit status go through
+# files: server.pid, and server.rc once it has exited.
+mount_fs() {
+	rm -f "$work/server.rc"
+	(
+		rc=0
+		"$fuse4fs" "$img" "$mnt" -f "$@" >"$work/server.log" 2>&1 &
+		echo $! >"$work/server.pid"
+		wait $! || rc=$?
+		echo "$rc" >"$work/server.rc"
+	) &
+	local i
+	for i in $(seq 100); do
+		mountpoint -q "$mnt" && return 0
+		[[ -e $work/server.rc ]] && break
+		sleep 0.1
+	done
+	cat "$work/server.log" >&2
+	return 1
+}
+
+# umount_fs: unmount and wait until the server has closed the image.
+umount_fs() {
+	umount "$mnt"
+	local i
+	for i in $(seq 300); do
+		[[ -e $work/server.rc ]] && break
+		sleep 0.1
+	done
+	local rc
+	rc=$(cat "$work/server.rc")
+	if [[ $rc -ne 0 ]]; then
+		echo "fuse4fs exited with status $rc" >&2
+		cat "$work/server.log" >&2
+		return 1
+	fi
+}
+
+check_privileges() {
+	local status
+	status=/proc/$(cat "$work/server.pid")/status
+	cat "$status"
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' "$status"
+	grep -q '^CapPrm:[[:space:]]*0000000000000000$' "$status"
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' "$status"
+	if grep -qE '^(Uid|Gid):[[:space:]]+0[[:space:]]' "$status"; then
+		return 1
+	fi
+}
+
+make_image() {
+	mkdir -p "$work/content/dir/sub"
+	echo "hello from mke2fs -d" >"$work/content/dir/greeting"
+	head -c 300000 /dev/urandom >"$work/content/dir/sub/random"
+	mke2fs -q -F -t ext4 -b 4096 -d "$work/content" "$img" 512M
+	mkdir -p "$mnt"
+}
+
+workload() {
+	cd "$mnt"
+	[[ $(cat dir/greeting) == "hello from mke2fs -d" ]]
+	# creates, a large write, a sparse file, truncates
+	head -c 5000000 /dev/urandom >medium
+	dd if=/dev/urandom of=large bs=1M count=64 status=none
+	truncate -s 1G sparse
+	dd if=/dev/urandom of=sparse bs=64K count=4 seek=8192 conv=notrunc status=none
+	[[ $(stat -c %s sparse) -eq $((1 << 30)) ]]
+	[[ $(stat -c %b sparse) -lt 4096 ]]
+	cp medium shrink && truncate -s 12345 shrink
+	cp medium grow && truncate -s 9000000 grow
+	# directories and renames
+	mkdir -p a/b/c && mkdir emptydir && rmdir emptydir
+	echo one >a/one && echo two >a/b/two
+	mv a/one a/b/c/moved
+	mv a/b/c a/c-renamed
+	mv --exchange a/b/two a/c-renamed/moved
+	[[ $(cat a/b/two) == one && $(cat a/c-renamed/moved) == two ]]
+	echo keep >noclobber-dst && echo new >noclobber-src
+	mv --no-clobber noclobber-src noclobber-dst || true
+	[[ $(cat noclobber-dst) == keep ]]
+	# links
+	ln medium medium-hardlink
+	[[ $(stat -c %h medium) -eq 2 ]]
+	ln -s dir/greeting fastlink
+	ln -s "$(printf 'x%.0s' $(seq 200))/target" slowlink
+	mkfifo fifo
+	# xattrs, including a POSIX ACL
+	python3 - <<'PY'
+import os
+os.setxattr("medium", "user.checksum", b"abc123")
+os.setxattr("medium", "user.big", b"v" * 3000)
+os.setxattr("medium", "trusted.t", b"t")
+acl = bytes([2, 0, 0, 0, 1, 0, 6, 0, 255, 255, 255, 255, 2, 0, 4, 0, 0xe8, 3, 0, 0,
+             4, 0, 4, 0, 255, 255, 255, 255, 0x10, 0, 4, 0, 255, 255, 255, 255,
+             0x20, 0, 0, 0, 255, 255, 255, 255])
+os.setxattr("medium", "system.posix_acl_access", acl)
+os.removexattr("medium", "user.big")
+assert os.getxattr("medium", "user.checksum") == b"abc123"
+assert "user.big" not in os.listxattr("medium")
+PY
+	# times with nanoseconds, modes, owners
+	touch -d '2001-02-03 04:05:06.123456789' medium
+	[[ $(stat -c %y medium) == "2001-02-03 04:05:06.123456789"* ]]
+	chmod 0640 medium && chown 1234:5678 grow
+	# an open file survives its unlink
+	exec 3<shrink
+	rm shrink
+	[[ $(head -c 10 <&3 | wc -c) -eq 10 ]]
+	exec 3<&-
+	# many entries in one directory
+	mkdir many
+	for i in $(seq 300); do : >"many/file-with-a-long-name-$i"; done
+	[[ $(find many -type f | wc -l) -eq 300 ]]
+	df "$mnt" >/dev/null
+	sync
+	find . -type f ! -name fifo -print0 | sort -z | xargs -0 sha256sum >"$work/manifest"
+	cd /
+}
+
+verify() {
+	cd "$mnt"
+	sha256sum --quiet -c "$work/manifest"
+	[[ $(readlink fastlink) == dir/greeting ]]
+	[[ $(readlink slowlink) == x*"/target" ]]
+	[[ -p fifo ]]
+	[[ $(stat -c %h medium) -eq 2 && $(stat -c %a medium) == 640 ]]
+	[[ $(stat -c %u:%g grow) == 1234:5678 ]]
+	[[ $(stat -c %y medium) == "2001-02-03 04:05:06.123456789"* ]]
+	[[ ! -e shrink ]]
+	python3 - <<'PY'
+import os
+assert os.getxattr("medium", "user.checksum") == b"abc123"
+names = os.listxattr("medium")
+assert "system.posix_acl_access" in names and "trusted.t" in names, names
+PY
+	cd /
+}
+
+expect_status() {
+	local want=$1
+	shift
+	local rc=0
+	"$fuse4fs" "$@" "$mnt" -f >/dev/null 2>"$work/err" || rc=$?
+	if [[ $rc -ne $want ]]; then
+		echo "status $rc, expected $want" >&2
+		cat "$work/err" >&2
+		return 1
+	fi
+	[[ $(wc -l <"$work/err") -ge 1 ]]
+	! mountpoint -q "$mnt"
+}
+
+bad_inputs() {
+	local bad=$work/bad.img
+	step "refuses a missing image (2)" expect_status 2 "$work/none.img"
+	head -c 4M /dev/zero >"$bad"
+	step "refuses a wrong magic (3)" expect_status 3 "$bad"
+	mke2fs -q -F -t ext4 -b 4096 "$bad" 64M
+	truncate -s 16M "$bad"
+	step "refuses a truncated image (3)" expect_status 3 "$bad"
+	mke2fs -q -F -t ext4 -b 4096 "$bad" 64M
+	debugfs -w -R 'feature needs_recovery' "$bad" >/dev/null 2>&1
+	step "refuses an image needing journal recovery (5)" expect_status 5 "$bad"
+	mke2fs -q -F -t ext4 -b 4096 -O casefold "$bad" 64M
+	step "refuses rw with a read-only feature (4)" expect_status 4 "$bad"
+	step "refuses a bad option (1)" expect_status 1 "$bad" -o errors=sometimes
+	local sum
+	sum=$(sha256sum "$img")
+	mke2fs -q -F -t ext4 -b 4096 "$bad" 64M
+	debugfs -w -R 'feature needs_recovery' "$bad" >/dev/null 2>&1
+	sum=$(sha256sum <"$bad")
+	expect_status 5 "$bad" >/dev/null 2>&1 || true
+	step "a refused image is not written" test "$sum" == "$(sha256sum <"$bad")"
+}
+
+step "make an ext4 image with mke2fs -d" make_image
+step "mount read-write" mount_fs
+step "server runs unprivileged without capabilities" check_privileges
+step "file-ops and data workload" workload
+step "unmount writes back and exits 0" umount_fs
+step "e2fsck -fn is clean after unmount" e2fsck -fn "$img"
+step "remount read-only" mount_fs -o ro
+step "remount shows the same data" verify
+step "read-only mount refuses writes" bash -c "! touch '$mnt/new' 2>/dev/null"
+step "unmount read-only" umount_fs
+step "e2fsck -fn is clean after read-only mount" e2fsck -fn "$img"
+bad_inputs
+
+echo "mount-test: $failures failure(s)"
+[[ $failures -eq 0 ]]
