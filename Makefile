@@ -4,6 +4,7 @@
 # the version lives in VERSION.
 #
 #   make module        probe the kernel API, then build the modules
+#   make libfuse       fetch, patch and build libfuse into the lab's private prefix
 #   make clean
 #   make check         run the project's checks (scripts/check)
 #   make check-version fail unless VERSION and dkms.conf agree
@@ -15,7 +16,7 @@ VERSION := $(shell cat VERSION)
 DKMS_SRC := /usr/src/fuse_iomap-$(VERSION)
 DKMS_FILES := Kbuild Makefile dkms.conf VERSION module
 
-.PHONY: all module compat clean check check-version dkms-install dkms-uninstall FORCE
+.PHONY: all module compat libfuse clean check check-version dkms-install dkms-uninstall FORCE
 
 all: module
 
@@ -40,6 +41,9 @@ compat: $(COMPAT_RAN)
 
 module: compat
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+libfuse:
+	./scripts/lab build --part libfuse
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

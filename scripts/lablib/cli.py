@@ -29,10 +29,14 @@ def cmd_image(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from . import build
+    from . import build, libfuse
 
-    for k in _kernels(args.kernel):
-        build.build(k, dkms=args.dkms, make_args=args.make_args)
+    if args.part in ("module", "all"):
+        for k in _kernels(args.kernel):
+            build.build(k, dkms=args.dkms, make_args=args.make_args)
+    if args.part in ("libfuse", "all"):
+        # Userspace is built once, for the trixie userspace the VM boots.
+        libfuse.build()
     return 0
 
 
@@ -99,14 +103,19 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_image)
 
     s = sub.add_parser("build", help="build this checkout inside the dev box",
-                       description="Build fuse_iomap.ko (and the userspace parts once they "
-                       "exist) in the dev-box chroot for each target kernel.  Plain Kbuild "
-                       "by default (incremental, seconds); --dkms goes through dkms "
-                       "add/build/install as a user's machine would.")
+                       description="Build fuse_iomap.ko in the dev-box chroot for each "
+                       "target kernel, and the patched libfuse (libfuse-patches/) for the "
+                       "trixie userspace.  Plain Kbuild by default (incremental, seconds); "
+                       "--dkms goes through dkms add/build/install as a user's machine "
+                       "would.")
     s.add_argument("--kernel", choices=KERNEL_CHOICES + ["all"], default="all",
                    help="target kernel (default: all)")
     s.add_argument("--dkms", action="store_true",
                    help="build and install through dkms (in a throwaway overlay)")
+    s.add_argument("--part", choices=("module", "libfuse", "all"), default="all",
+                   help="what to build: the module for each --kernel, the patched "
+                        "libfuse (once, for trixie userspace, into "
+                        "<cache>/out/userspace/libfuse), or both (default: all)")
     s.add_argument("make_args", nargs="*", metavar="MAKEARG",
                    help="extra make arguments for the module build, e.g. W=1")
     s.set_defaults(func=cmd_build)
