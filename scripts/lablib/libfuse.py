@@ -371,6 +371,17 @@ def run_unit_tests(ch: Chroot) -> list[Result]:
     return results
 
 
+def run_example_tests(ch: Chroot) -> list[Result]:
+    """example/iomap_ll on the classic /dev/fuse (tests/libfuse/iomap_ll.sh)."""
+    res = ch.run(f"{CH_REPO}/tests/libfuse/iomap_ll.sh {CH_WORK}/build-patched 2>&1",
+                 capture=True, check=False)
+    results = parse_tap(res.stdout)
+    planned = re.search(r"^1\.\.(\d+)$", res.stdout, re.M)
+    if not planned or int(planned.group(1)) != len(results):
+        results.append(Result("iomap_ll.sh completed its plan", "fail", res.stdout[-2000:]))
+    return results
+
+
 def run_pytest(ch: Chroot, build_dir: str) -> list[Result]:
     """libfuse's own test suite from @build_dir on the stock /dev/fuse."""
     junit = f"{CH_WORK}/{build_dir}/lab-junit.xml"
@@ -431,6 +442,7 @@ class Report:
     header_sync: str | None
     header_sizes: str | None
     unit: list[Result]
+    example: list[Result]
     pytest: list[Result]
     patched_counts: dict[str, int]
     unpatched_counts: dict[str, int]
@@ -450,8 +462,9 @@ def check() -> Report:
         sync = check_header_sync(ch)
         sizes = check_header_sizes(ch)
         unit = run_unit_tests(ch)
+        example = run_example_tests(ch)
         progress("running libfuse's test suite on the patched build")
         patched = run_pytest(ch, "build-patched")
         unpatched = unpatched_results(ch)
-    return Report(names, sync, sizes, unit, compare(patched, unpatched),
+    return Report(names, sync, sizes, unit, example, compare(patched, unpatched),
                   counts(patched), counts(unpatched))
