@@ -19,6 +19,29 @@
 #include "compat_autoconf.h"
 
 /*
+ * Inode state
+ * -----------
+ */
+
+/**
+ * fim_compat_inode_is_new() - is @inode still being set up (I_NEW)?
+ * @inode: an inode returned by iget5_locked()
+ *
+ * inode->i_state is a struct read through inode_state_read_once() in newer
+ * kernels and a plain unsigned long before.
+ *
+ * Return: true if the caller must fill in @inode and unlock_new_inode() it.
+ */
+static inline bool fim_compat_inode_is_new(struct inode *inode)
+{
+#ifdef HAVE_INODE_STATE_READ
+	return inode_state_read_once(inode) & I_NEW;
+#else
+	return inode->i_state & I_NEW;
+#endif
+}
+
+/*
  * Module namespaces
  * -----------------
  */
