@@ -3,37 +3,82 @@
  * The /dev/fuse_iomap character device, through which a server talks to
  * fuse_iomap.ko.
  *
- * Each open file is a possible server channel.  At this stage no mount can
- * bind a channel to a connection, so the device only answers what it can
- * answer honestly: it refuses message traffic, reports an error condition
- * to poll, and tells servers that the iomap data path is not available.
+ * Each open file is a server channel.  A mount binds one channel to a new
+ * connection (the fd= option); from then on the server reads requests from
+ * it and writes replies to it.  Closing the channel (the server exited or
+ * died) aborts the connection, so every waiter gets an error instead of
+ * sleeping forever.
+ *
+ * Everything the server writes is untrusted: a reply is accepted only if
+ * its header passes fim_proto_check_out_header(), it answers a request the
+ * server actually holds, and its length fits what that request expects.
+ * Anything else fails the write (and, where a request is identified, that
+ * request with -EIO) and logs one ratelimited line; nothing the server
+ * writes can touch memory outside the request's own reply buffer.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
 #include "fim.h"
+#include "proto.h"
+#include "req.h"
+
+/* Serializes binding a channel to a connection against its release. */
+static DEFINE_MUTEX(fim_dev_bind_lock);
 
 /**
  * struct fim_dev - state of one open /dev/fuse_iomap file
  * @conn: connection this channel serves; NULL until a mount binds it
  *
- * @conn is set once, by the mount that consumes the fd, and is stable
- * from then on.
+ * @conn is set once, under fim_dev_bind_lock, by the mount that consumes
+ * the fd, and is stable from then on; the channel holds a reference.
  */
 struct fim_dev {
 	struct fim_conn		*conn;
 };
 
-static struct fim_dev *fim_dev_get(struct file *file)
+static const struct file_operations fim_dev_fops;
+
+static struct fim_conn *fim_dev_conn(struct file *file)
 {
-	return file->private_data;
+	struct fim_dev *fd = file->private_data;
+
+	/* Pairs with smp_store_release() in fim_dev_bind(). */
+	return smp_load_acquire(&fd->conn);
+}
+
+/**
+ * fim_dev_bind() - bind a server channel to a new connection
+ * @file: the file the mount's fd= option named
+ * @fc: the connection; on success the channel takes a reference
+ *
+ * Context: process context (mount), may sleep.
+ * Return: @fc, or ERR_PTR(-EINVAL) if @file is not a /dev/fuse_iomap
+ * channel, ERR_PTR(-EBUSY) if it already serves a connection.
+ */
+struct fim_conn *fim_dev_bind(struct file *file, struct fim_conn *fc)
+{
+	struct fim_dev *fd;
+
+	if (file->f_op != &fim_dev_fops)
+		return ERR_PTR(-EINVAL);
+	fd = file->private_data;
+	mutex_lock(&fim_dev_bind_lock);
+	if (fd->conn) {
+		mutex_unlock(&fim_dev_bind_lock);
+		return ERR_PTR(-EBUSY);
+	}
+	smp_store_release(&fd->conn, fim_conn_get(fc));
+	mutex_unlock(&fim_dev_bind_lock);
+	return fc;
 }
 
 /**
@@ -41,8 +86,7 @@ static struct fim_dev *fim_dev_get(struct file *file)
  * @inode: device inode
  * @file: the new open file
  *
- * Allocates the per-fd state.  May sleep.
- *
+ * Context: process context, may sleep.
  * Return: 0, or -ENOMEM.
  */
 static int fim_dev_open(struct inode *inode, struct file *file)
@@ -62,52 +106,239 @@ static int fim_dev_open(struct inode *inode, struct file *file)
  * @inode: device inode
  * @file: the file being released
  *
- * Frees the per-fd state.  No connection can be bound yet, so there is
- * nothing to abort.  May sleep.
+ * The server is gone: abort its connection so that every request in
+ * flight fails and nothing new is queued, then drop the channel's
+ * reference.  The mount stays until unmounted; its operations fail with
+ * -ENOTCONN.
  *
+ * Context: process context, may sleep.
  * Return: 0.
  */
 static int fim_dev_release(struct inode *inode, struct file *file)
 {
-	kfree(fim_dev_get(file));
+	struct fim_dev *fd = file->private_data;
+	struct fim_conn *fc;
+
+	mutex_lock(&fim_dev_bind_lock);
+	fc = fd->conn;
+	fd->conn = NULL;
+	mutex_unlock(&fim_dev_bind_lock);
+	if (fc) {
+		fim_conn_abort(fc);
+		fim_conn_put(fc);
+	}
+	kfree(fd);
 	return 0;
+}
+
+/*
+ * Take the oldest pending request the server can read into @bufsize bytes,
+ * moving it to the processing list with a reference for the caller.
+ * Requests too large for the buffer fail with -EIO (the server asked for
+ * less than FUSE_MIN_READ_BUFFER, its own bug).  Sleeps unless @nonblock.
+ */
+static struct fim_req *fim_dev_next_req(struct fim_conn *fc, size_t bufsize,
+					bool nonblock)
+{
+	struct fim_req *req;
+	int error;
+
+restart:
+	spin_lock(&fc->lock);
+	while (fc->connected && list_empty(&fc->pending)) {
+		spin_unlock(&fc->lock);
+		if (nonblock)
+			return ERR_PTR(-EAGAIN);
+		error = wait_event_interruptible_exclusive(fc->waitq,
+				!READ_ONCE(fc->connected) ||
+				!list_empty_careful(&fc->pending));
+		if (error)
+			return ERR_PTR(error);
+		spin_lock(&fc->lock);
+	}
+	if (!fc->connected) {
+		spin_unlock(&fc->lock);
+		return ERR_PTR(-ENODEV);
+	}
+	req = list_first_entry(&fc->pending, struct fim_req, list);
+	if (req->msg_len > bufsize) {
+		list_del_init(&req->list);
+		req->state = FIM_REQ_REPLYING;
+		spin_unlock(&fc->lock);
+		pr_warn_ratelimited("server read buffer of %zu bytes is too small for a %zu-byte request (opcode %u)\n",
+				    bufsize, req->msg_len, req->opcode);
+		fim_req_end(fc, req, -EIO);
+		fim_req_put(req);
+		goto restart;
+	}
+	refcount_inc(&req->refs);
+	if (req->noreply) {
+		list_del_init(&req->list);
+		req->state = FIM_REQ_REPLYING;
+	} else {
+		list_move_tail(&req->list, &fc->processing);
+		req->state = FIM_REQ_SENT;
+	}
+	spin_unlock(&fc->lock);
+	return req;
 }
 
 /**
  * fim_dev_read_iter() - server reads the next request
  * @iocb: the read
- * @to: destination buffer
+ * @to: destination buffer; must hold the whole request
  *
- * A channel carries requests only once a mount has bound it to a
- * connection, and mounting is not implemented yet.
+ * Sleeps until a request is pending unless the file is non-blocking.
  *
- * Return: -EPERM while the channel has no connection.
+ * Context: process context, may sleep.
+ * Return: bytes of the request copied, -EPERM if the channel serves no
+ * connection, -ENODEV once the connection is aborted, -EAGAIN, -EINTR or
+ * -EFAULT.
  */
 static ssize_t fim_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct fim_dev *fd = fim_dev_get(iocb->ki_filp);
+	bool nonblock = iocb->ki_filp->f_flags & O_NONBLOCK;
+	struct fim_conn *fc = fim_dev_conn(iocb->ki_filp);
+	struct fim_req *req;
+	size_t copied;
 
-	if (!fd->conn)
+	if (!fc)
 		return -EPERM;
-	return -EOPNOTSUPP;
+	req = fim_dev_next_req(fc, iov_iter_count(to), nonblock);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+
+	copied = copy_to_iter(req->msg, req->msg_len, to);
+	if (copied != req->msg_len) {
+		/*
+		 * The server's buffer is bad: fail the request it lost, unless
+		 * an abort or a (bogus early) reply already took it.
+		 */
+		bool ours = req->noreply;
+
+		spin_lock(&fc->lock);
+		if (req->state == FIM_REQ_SENT) {
+			list_del_init(&req->list);
+			req->state = FIM_REQ_REPLYING;
+			ours = true;
+		}
+		spin_unlock(&fc->lock);
+		if (ours) {
+			fim_req_end(fc, req, -EIO);
+			fim_req_put(req);	/* the queue's reference */
+		}
+		fim_req_put(req);
+		return -EFAULT;
+	}
+	if (req->noreply) {
+		fim_req_end(fc, req, 0);
+		fim_req_put(req);	/* the queue's reference */
+	}
+	fim_req_put(req);
+	return copied;
+}
+
+/* Find the request with id @unique that the server holds; fim_conn.lock. */
+static struct fim_req *fim_dev_find(struct fim_conn *fc, u64 unique)
+{
+	struct fim_req *req;
+
+	lockdep_assert_held(&fc->lock);
+	list_for_each_entry(req, &fc->processing, list) {
+		if (req->unique == unique)
+			return req;
+	}
+	return NULL;
+}
+
+/*
+ * Is @len bytes of payload what @req expects?  Error replies carry none
+ * (checked with the header); successful ones exactly out_size, or from
+ * out_min to out_size for variable-length replies.
+ */
+static bool fim_dev_reply_len_ok(const struct fim_req *req, size_t len,
+				 int error)
+{
+	if (error)
+		return len == 0;
+	if (req->out_var)
+		return len >= req->out_min && len <= req->out_size;
+	return len == req->out_size;
 }
 
 /**
  * fim_dev_write_iter() - server writes a reply or a notification
  * @iocb: the write
- * @from: source buffer
+ * @from: the message: struct fuse_out_header then the payload
  *
- * Like reading, writing needs a connection.
- *
- * Return: -EPERM while the channel has no connection.
+ * Context: process context, may sleep.
+ * Return: bytes consumed; -EPERM without a connection, -ENODEV after an
+ * abort, -EINVAL for a malformed message, -ENOENT for a reply to no
+ * request the server holds, -ENOSYS for an unsupported notification,
+ * -EFAULT.
  */
 static ssize_t fim_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct fim_dev *fd = fim_dev_get(iocb->ki_filp);
+	struct fim_conn *fc = fim_dev_conn(iocb->ki_filp);
+	size_t nbytes = iov_iter_count(from);
+	struct fuse_out_header oh;
+	enum fim_out_kind kind;
+	struct fim_req *req;
+	size_t len;
+	int error;
 
-	if (!fd->conn)
+	if (!fc)
 		return -EPERM;
-	return -EOPNOTSUPP;
+	if (!READ_ONCE(fc->connected))
+		return -ENODEV;
+	if (nbytes < sizeof(oh))
+		return -EINVAL;
+	if (!copy_from_iter_full(&oh, sizeof(oh), from))
+		return -EFAULT;
+	if (fim_proto_check_out_header(&oh, nbytes, &kind)) {
+		pr_warn_ratelimited("malformed message from server: len %u (wrote %zu), error %d, unique %llu\n",
+				    oh.len, nbytes, oh.error, oh.unique);
+		return -EINVAL;
+	}
+	if (kind == FIM_OUT_NOTIFY) {
+		pr_warn_ratelimited("unsupported notification %d from server\n",
+				    oh.error);
+		return -ENOSYS;
+	}
+
+	spin_lock(&fc->lock);
+	req = fim_dev_find(fc, oh.unique);
+	if (!req) {
+		spin_unlock(&fc->lock);
+		pr_warn_ratelimited("reply to unknown request %llu from server\n",
+				    oh.unique);
+		return -ENOENT;
+	}
+	list_del_init(&req->list);
+	req->state = FIM_REQ_REPLYING;
+	spin_unlock(&fc->lock);
+
+	/* The queue's reference is ours now; the request is off all lists. */
+	len = nbytes - sizeof(oh);
+	if (!fim_dev_reply_len_ok(req, len, oh.error)) {
+		pr_warn_ratelimited("reply of %zu bytes to opcode %u, expected %zu%s\n",
+				    len, req->opcode, req->out_size,
+				    req->out_var ? " at most" : "");
+		fim_req_end(fc, req, -EIO);
+		fim_req_put(req);
+		return -EINVAL;
+	}
+	error = oh.error;
+	if (len && !copy_from_iter_full(req->out, len, from)) {
+		fim_req_end(fc, req, -EIO);
+		fim_req_put(req);
+		return -EFAULT;
+	}
+	req->out_len = len;
+	req->error = error;
+	fim_req_end(fc, req, 0);
+	fim_req_put(req);
+	return nbytes;
 }
 
 /**
@@ -115,14 +346,25 @@ static ssize_t fim_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
  * @file: the channel
  * @wait: poll table
  *
- * Without a connection nothing will ever become readable or writable, so
- * report an error rather than let the server sleep forever.
- *
- * Return: EPOLLERR.
+ * Return: EPOLLOUT always once bound (replies can always be written),
+ * EPOLLIN when a request is pending, EPOLLERR without a connection or
+ * after an abort.
  */
 static __poll_t fim_dev_poll(struct file *file, poll_table *wait)
 {
-	return EPOLLERR;
+	struct fim_conn *fc = fim_dev_conn(file);
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	if (!fc)
+		return EPOLLERR;
+	poll_wait(file, &fc->waitq, wait);
+	spin_lock(&fc->lock);
+	if (!fc->connected)
+		mask = EPOLLERR;
+	else if (!list_empty(&fc->pending))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&fc->lock);
+	return mask;
 }
 
 static long fim_dev_ioctl_iomap_support(struct fuse_iomap_support __user *arg)
@@ -173,8 +415,8 @@ static const struct file_operations fim_dev_fops = {
 };
 
 /*
- * Root-only (the misc default mode) until the protocol client decides how
- * unprivileged servers get a channel.
+ * Root-only (mode 0600) until the protocol settles how unprivileged
+ * servers get a channel; the misc default.
  */
 static struct miscdevice fim_miscdev = {
 	.minor		= MISC_DYNAMIC_MINOR,
@@ -185,9 +427,7 @@ static struct miscdevice fim_miscdev = {
 /**
  * fim_dev_init() - register /dev/fuse_iomap
  *
- * Called once at module load.  May sleep.
- *
- * Return: 0, or a negative errno from misc_register().
+ * Return: 0 or a negative errno from misc_register().
  */
 int fim_dev_init(void)
 {
@@ -197,8 +437,8 @@ int fim_dev_init(void)
 /**
  * fim_dev_exit() - unregister /dev/fuse_iomap
  *
- * Called once at module unload; open files keep the module pinned, so none
- * exist here.  May sleep.
+ * Module unload cannot race with an open channel: each open file pins the
+ * module through fops->owner.
  */
 void fim_dev_exit(void)
 {

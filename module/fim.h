@@ -16,6 +16,8 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
@@ -35,13 +37,19 @@
  *
  *   inode->i_rwsem
  *     mapping->invalidate_lock
- *       fim_conn.lock            (spinlock)
+ *       fim_dev_bind_lock        (mutex, device fd <-> connection binding)
+ *         fim_conn.lock          (spinlock)
+ *           fim_inode.lock       (spinlock)
  *         fim_conn.bdevs xa_lock (spinlock, taken inside xa_* calls)
  *
  * fim_conn.lock protects the request lists, the unique counter and the
  * connected flag of one connection.  It is innermost apart from the xarray
  * lock and is never held while sleeping, copying to or from userspace, or
  * waiting for the server.
+ *
+ * fim_inode.lock protects the lookup count and the attribute deadline of
+ * one inode; it is never held together with fim_conn.lock in practice but
+ * would nest inside it.
  *
  * fim_conn.bdevs is an xarray; its own lock serializes insertions and
  * removals, and lookups run under RCU.
@@ -53,6 +61,9 @@
  * the protocol is designed around: the server must never touch the mounted
  * filesystem itself.
  */
+
+/* Longest name the server may return or be asked about, bytes. */
+#define FIM_NAME_MAX		1024
 
 /* Largest backing id a server may register for iomap devices. */
 #define FIM_MAX_BDEVS		1024
@@ -71,19 +82,29 @@ struct fim_bdev {
 
 /**
  * struct fim_conn - one connection between the kernel and a server
- * @refs: references from the device fds and the superblock
- * @lock: protects the fields of the "request queue" group, see Locking
+ * @refs: references from the bound device fd, the superblock and requests
+ *	in flight
+ * @lock: protects the request queue group below, see Locking
  * @next_unique: id for the next request; never 0 (0 marks notifications)
  * @pending: requests waiting for the server to read them
  * @processing: requests read by the server and waiting for a reply
  * @connected: false once the connection is aborted; no new requests then
+ * @initialized: the INIT reply was accepted; other requests wait for it
+ * @num_waiting: requests allocated and not yet freed (sysfs)
  * @waitq: server threads waiting for @pending to become non-empty
+ * @blocked_waitq: requesters waiting for INIT to complete or an abort
  * @proto_minor: FUSE minor version the server answered INIT with
+ * @max_write: largest WRITE payload the server accepts, bytes
+ * @max_read: largest READ reply the mount allows, bytes
+ * @time_gran: timestamp granularity the server reported, ns
  * @iomap: the server negotiated FUSE_IOMAP
+ * @user_ns: user namespace of the mounter; ids in requests are mapped
+ *	into it
  * @bdevs: registered block devices, indexed by backing id
  *
- * Created when a mount binds a device fd (a later stage); the skeleton only
- * declares it so that the device code can refuse I/O without one.
+ * Lifetime: created when a mount binds a device fd; freed when the last
+ * reference goes.  After an abort the structure stays valid but every
+ * request fails with -ENOTCONN.
  */
 struct fim_conn {
 	refcount_t		refs;
@@ -94,11 +115,20 @@ struct fim_conn {
 	struct list_head	pending;
 	struct list_head	processing;
 	bool			connected;
+	bool			initialized;
+	atomic_t		num_waiting;
 	wait_queue_head_t	waitq;
+	wait_queue_head_t	blocked_waitq;
 
-	/* Set once by the INIT reply, before any other request is sent. */
+	/* Set once by the INIT reply, before @initialized is set. */
 	u32			proto_minor;
+	u32			max_write;
+	u32			max_read;
+	u32			time_gran;
 	bool			iomap;
+
+	/* Set once at mount. */
+	struct user_namespace	*user_ns;
 
 	/* Registered devices: xarray lock for writers, RCU for lookups. */
 	struct xarray		bdevs;
@@ -108,6 +138,8 @@ struct fim_conn {
 enum {
 	/* Data I/O goes through iomap; decided before I_NEW is cleared. */
 	FIM_I_IOMAP,
+	/* The server sent an inconsistent inode; all I/O fails with -EIO. */
+	FIM_I_BAD,
 };
 
 /**
@@ -116,6 +148,11 @@ enum {
  * @nodeid: node id the server uses for this inode in request headers
  * @orig_ino: inode number the server reported in fuse_attr.ino; iomap
  *	messages name the file by this, since node ids can be reused
+ * @nlookup: LOOKUP replies that named this inode, returned with FORGET at
+ *	eviction; protected by @lock
+ * @attr_expires: jiffies after which cached attributes must be refetched;
+ *	protected by @lock
+ * @lock: protects @nlookup and @attr_expires
  * @state: FIM_I_* bits, atomic bitops
  *
  * @nodeid and @orig_ino are set once at instantiation.  FIM_I_IOMAP is
@@ -126,6 +163,9 @@ struct fim_inode {
 	struct inode		vfs_inode;
 	u64			nodeid;
 	u64			orig_ino;
+	spinlock_t		lock;
+	u64			nlookup;
+	unsigned long		attr_expires;
 	unsigned long		state;
 };
 
@@ -134,15 +174,87 @@ static inline struct fim_inode *FIM_I(struct inode *inode)
 	return container_of(inode, struct fim_inode, vfs_inode);
 }
 
+/**
+ * struct fim_mount - per-superblock state
+ * @conn: the connection; one reference held for the superblock's lifetime
+ * @root_nodeid: node id of the root directory (root_nodeid= option)
+ * @rootmode: file type and mode of the root before the first GETATTR
+ * @user_id: owner the mount is for (user_id= option)
+ * @group_id: group the mount is for (group_id= option)
+ * @default_permissions: the kernel checks permissions from the mode bits
+ * @allow_other: users other than @user_id may access the mount
+ * @destroy_sent: DESTROY went out at unmount
+ *
+ * All fields are set once while the superblock is set up.
+ */
+struct fim_mount {
+	struct fim_conn		*conn;
+	u64			root_nodeid;
+	umode_t			rootmode;
+	kuid_t			user_id;
+	kgid_t			group_id;
+	bool			default_permissions;
+	bool			allow_other;
+	bool			destroy_sent;
+};
+
+static inline struct fim_mount *FIM_SB(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct fim_conn *fim_conn_of(struct inode *inode)
+{
+	return FIM_SB(inode->i_sb)->conn;
+}
+
+/* Convert a server timeout (seconds + nanoseconds) to a jiffies deadline. */
+unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
+
 /* Module parameters (main.c). */
 extern bool fim_enable_iomap;
 
 /* dev.c */
 int fim_dev_init(void);
 void fim_dev_exit(void);
+struct fim_conn *fim_dev_bind(struct file *file, struct fim_conn *fc);
+
+/* conn.c */
+struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns);
+struct fim_conn *fim_conn_get(struct fim_conn *fc);
+void fim_conn_put(struct fim_conn *fc);
+void fim_conn_abort(struct fim_conn *fc);
 
 /* super.c */
 int fim_super_init(void);
 void fim_super_exit(void);
+
+/* inode.c */
+extern const struct inode_operations fim_dir_inode_ops;
+extern const struct inode_operations fim_file_inode_ops;
+extern const struct inode_operations fim_symlink_inode_ops;
+struct inode *fim_iget(struct super_block *sb, u64 nodeid,
+		       const struct fuse_attr *attr, u64 attr_valid,
+		       u32 attr_valid_nsec);
+int fim_inode_refresh(struct inode *inode, bool force);
+int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
+			 int mask);
+int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,
+		      struct kstat *stat, u32 request_mask,
+		      unsigned int query_flags);
+int fim_inode_cache_init(void);
+void fim_inode_cache_exit(void);
+struct inode *fim_alloc_inode(struct super_block *sb);
+void fim_free_inode(struct inode *inode);
+void fim_evict_inode(struct inode *inode);
+
+/* dir.c */
+extern const struct file_operations fim_dir_file_ops;
+
+/* file.c */
+extern const struct file_operations fim_file_ops;
+int fim_file_open_common(struct inode *inode, struct file *file, bool isdir);
+void fim_file_release_common(struct inode *inode, struct file *file,
+			     bool isdir);
 
 #endif /* FIM_H */

@@ -29,9 +29,13 @@ static int __init fim_init(void)
 {
 	int error;
 
-	error = fim_dev_init();
+	error = fim_inode_cache_init();
 	if (error)
 		return error;
+
+	error = fim_dev_init();
+	if (error)
+		goto out_inode_cache_exit;
 
 	error = fim_super_init();
 	if (error)
@@ -43,6 +47,8 @@ static int __init fim_init(void)
 
 out_dev_exit:
 	fim_dev_exit();
+out_inode_cache_exit:
+	fim_inode_cache_exit();
 	return error;
 }
 
@@ -50,6 +56,7 @@ static void __exit fim_exit(void)
 {
 	fim_super_exit();
 	fim_dev_exit();
+	fim_inode_cache_exit();
 }
 
 module_init(fim_init);

@@ -1,76 +1,495 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Filesystem types of fuse_iomap.ko and the mount entry points.
+ * Filesystem types, mount options, superblock setup, INIT and unmount.
  *
- * "fuse_iomap" is for servers whose storage is not named by the mount
- * source (like "fuse"); "fuse_iomapblk" takes a block device as the source
- * and holds it exclusively for the mount (like "fuseblk").  Both accept a
- * subtype ("fuse_iomap.ext4").  Neither allows mounts from user namespaces:
- * the iomap data path lets a server steer kernel I/O at block devices.
+ * Two types, like fuse and fuseblk: "fuse_iomap" for servers without a
+ * block device and "fuse_iomapblk" whose source is a block device the
+ * kernel claims for the mount.  Both show the server's subtype in
+ * /proc/mounts ("fuse_iomap.<subtype>").
  *
- * At this stage the protocol client does not exist, so every mount fails
- * in get_tree with -EOPNOTSUPP after option parsing has let it get there.
+ * A mount binds the server channel named by fd= to a new connection and
+ * queues INIT; the server starts answering after mount(2) returns (it is
+ * usually the same process), so every other request waits until the INIT
+ * reply was accepted.  Unmount sends DESTROY synchronously, so the server
+ * has written back and closed its devices when umount(2) returns, then
+ * aborts the connection.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_parser.h>
 #include <linux/module.h>
-#include <linux/printk.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
 
 #include "fim.h"
+#include "req.h"
+
+/* Our own magic, so that nobody mistakes a fuse_iomap mount for fuse. */
+#define FIM_SUPER_MAGIC		0x46494d21	/* "FIM!" */
+
+/* Oldest protocol minor a server may answer INIT with (struct layouts). */
+#define FIM_MIN_MINOR		12
+/* Largest READ/WRITE payload per request, bytes. */
+#define FIM_MAX_IO		(1U << 20)
+/* fuse_iomapblk block size unless blksize= says otherwise, bytes. */
+#define FIM_DEFAULT_BLKSIZE	512
 
 /**
- * fim_fs_parse_param() - accept a mount option
- * @fc: mount context
- * @param: the option
- *
- * The option table arrives with the protocol client.  Until then every
- * mount fails in fim_fs_get_tree(), so options are accepted unexamined:
- * rejecting "subtype", which the VFS passes for "fuse_iomap.<name>", would
- * hide that honest error behind -EINVAL.  "source" is left to the VFS.
- *
- * Return: -ENOPARAM for "source", 0 for anything else.
+ * struct fim_fs_context - mount options being parsed
+ * @fd: server channel fd (fd=)
+ * @rootmode: root's file type and mode (rootmode=, octal)
+ * @user_id: mount owner (user_id=)
+ * @group_id: mount group (group_id=)
+ * @max_read: cap on READ sizes, bytes (max_read=); 0 for none
+ * @blksize: block size for fuse_iomapblk (blksize=)
+ * @root_nodeid: node id of the root (root_nodeid=), default FUSE_ROOT_ID
+ * @subtype: server subtype (subtype=), shown in /proc/mounts
+ * @default_permissions: check permissions in the kernel
+ * @allow_other: let other users in
+ * @fd_set: fd= was given
+ * @rootmode_set: rootmode= was given
+ * @user_id_set: user_id= was given
+ * @group_id_set: group_id= was given
  */
-static int fim_fs_parse_param(struct fs_context *fc,
+struct fim_fs_context {
+	unsigned int	fd;
+	umode_t		rootmode;
+	kuid_t		user_id;
+	kgid_t		group_id;
+	u32		max_read;
+	u32		blksize;
+	u64		root_nodeid;
+	char		*subtype;
+	bool		default_permissions;
+	bool		allow_other;
+	bool		fd_set;
+	bool		rootmode_set;
+	bool		user_id_set;
+	bool		group_id_set;
+};
+
+enum {
+	Opt_fd, Opt_rootmode, Opt_user_id, Opt_group_id,
+	Opt_default_permissions, Opt_allow_other, Opt_max_read, Opt_blksize,
+	Opt_subtype, Opt_source, Opt_root_nodeid,
+};
+
+static const struct fs_parameter_spec fim_fs_params[] = {
+	fsparam_u32("fd", Opt_fd),
+	fsparam_u32oct("rootmode", Opt_rootmode),
+	fsparam_u32("user_id", Opt_user_id),
+	fsparam_u32("group_id", Opt_group_id),
+	fsparam_flag("default_permissions", Opt_default_permissions),
+	fsparam_flag("allow_other", Opt_allow_other),
+	fsparam_u32("max_read", Opt_max_read),
+	fsparam_u32("blksize", Opt_blksize),
+	fsparam_string("subtype", Opt_subtype),
+	fsparam_string("source", Opt_source),
+	fsparam_u64("root_nodeid", Opt_root_nodeid),
+	{}
+};
+
+static int fim_fs_parse_param(struct fs_context *fsc,
 			      struct fs_parameter *param)
 {
-	if (!strcmp(param->key, "source"))
-		return -ENOPARAM;
+	struct fim_fs_context *ctx = fsc->fs_private;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fsc, fim_fs_params, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case Opt_fd:
+		ctx->fd = result.uint_32;
+		ctx->fd_set = true;
+		break;
+	case Opt_rootmode:
+		if (!S_ISDIR(result.uint_32) ||
+		    (result.uint_32 & ~(S_IFMT | 07777)))
+			return invalfc(fsc, "rootmode must be a directory mode");
+		ctx->rootmode = result.uint_32;
+		ctx->rootmode_set = true;
+		break;
+	case Opt_user_id:
+		ctx->user_id = make_kuid(fsc->user_ns, result.uint_32);
+		if (!uid_valid(ctx->user_id))
+			return invalfc(fsc, "user_id %u is not mapped",
+				       result.uint_32);
+		ctx->user_id_set = true;
+		break;
+	case Opt_group_id:
+		ctx->group_id = make_kgid(fsc->user_ns, result.uint_32);
+		if (!gid_valid(ctx->group_id))
+			return invalfc(fsc, "group_id %u is not mapped",
+				       result.uint_32);
+		ctx->group_id_set = true;
+		break;
+	case Opt_default_permissions:
+		ctx->default_permissions = true;
+		break;
+	case Opt_allow_other:
+		ctx->allow_other = true;
+		break;
+	case Opt_max_read:
+		ctx->max_read = result.uint_32;
+		break;
+	case Opt_blksize:
+		if (fsc->fs_type->fs_flags & FS_REQUIRES_DEV) {
+			if (result.uint_32 < 512 || result.uint_32 > PAGE_SIZE ||
+			    !is_power_of_2(result.uint_32))
+				return invalfc(fsc, "blksize must be a power of two from 512 to %lu",
+					       PAGE_SIZE);
+			ctx->blksize = result.uint_32;
+		} else {
+			return invalfc(fsc, "blksize only applies to %s",
+				       FUSE_IOMAP_BLKFS_NAME);
+		}
+		break;
+	case Opt_subtype:
+		kfree(ctx->subtype);
+		ctx->subtype = param->string;
+		param->string = NULL;
+		break;
+	case Opt_source:
+		if (fsc->source)
+			return invalfc(fsc, "source given twice");
+		fsc->source = param->string;
+		param->string = NULL;
+		break;
+	case Opt_root_nodeid:
+		if (!result.uint_64)
+			return invalfc(fsc, "root_nodeid must not be 0");
+		ctx->root_nodeid = result.uint_64;
+		break;
+	}
 	return 0;
 }
 
-/**
- * fim_fs_get_tree() - create or find the superblock for a mount
- * @fc: mount context
- *
- * Not implemented yet.
- *
- * Return: -EOPNOTSUPP.
- */
-static int fim_fs_get_tree(struct fs_context *fc)
+static void fim_fs_free(struct fs_context *fsc)
 {
-	pr_info_ratelimited("%s: protocol client not implemented yet\n",
-			    fc->fs_type->name);
-	return -EOPNOTSUPP;
+	struct fim_fs_context *ctx = fsc->fs_private;
+
+	if (ctx) {
+		kfree(ctx->subtype);
+		kfree(ctx);
+	}
+}
+
+/* Turn a negotiated INIT reply into connection settings, or refuse it. */
+static int fim_init_apply(struct fim_conn *fc, const struct fuse_init_out *out,
+			  size_t len)
+{
+	u32 max_pages = 32;
+
+	if (len < FUSE_COMPAT_22_INIT_OUT_SIZE) {
+		pr_warn("server INIT reply too short (%zu bytes)\n", len);
+		return -EPROTO;
+	}
+	if (out->major != FUSE_KERNEL_VERSION || out->minor < FIM_MIN_MINOR) {
+		pr_warn("server speaks protocol %u.%u; %u.%u to %u.%u supported\n",
+			out->major, out->minor, FUSE_KERNEL_VERSION,
+			FIM_MIN_MINOR, FUSE_KERNEL_VERSION,
+			FUSE_KERNEL_MINOR_VERSION);
+		return -EPROTO;
+	}
+	fc->proto_minor = out->minor;
+	if ((out->flags & FUSE_MAX_PAGES) && out->max_pages)
+		max_pages = min_t(u32, out->max_pages, FIM_MAX_IO >> PAGE_SHIFT);
+	fc->max_write = clamp_t(u32, out->max_write, 4096,
+				max_pages << PAGE_SHIFT);
+	fc->max_read = min_t(u32, fc->max_read, max_pages << PAGE_SHIFT);
+	fc->time_gran = 1;
+	if (out->time_gran && out->time_gran <= NSEC_PER_SEC)
+		fc->time_gran = out->time_gran;
+	/* The iomap data path is not offered yet, so it cannot be accepted. */
+	fc->iomap = false;
+	return 0;
+}
+
+static void fim_init_end(struct fim_conn *fc, struct fim_req *req)
+{
+	int error = req->error;
+
+	if (!error)
+		error = fim_init_apply(fc, req->out, req->out_len);
+	else
+		pr_warn("server failed INIT: %d\n", error);
+	if (error) {
+		fim_conn_abort(fc);
+		return;
+	}
+	spin_lock(&fc->lock);
+	fc->initialized = true;
+	spin_unlock(&fc->lock);
+	wake_up_all(&fc->blocked_waitq);
+}
+
+/* Queue INIT; the server answers it once it starts reading. */
+static int fim_send_init(struct fim_conn *fc)
+{
+	struct fuse_init_in *in;
+	struct fim_req *req;
+	u64 flags;
+
+	req = fim_req_alloc(fc, FUSE_INIT, 0, sizeof(*in),
+			    sizeof(struct fuse_init_out));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	req->force = true;
+	req->out_var = true;
+	req->out_min = FUSE_COMPAT_22_INIT_OUT_SIZE;
+	in = fim_req_args(req);
+	in->major = FUSE_KERNEL_VERSION;
+	in->minor = FUSE_KERNEL_MINOR_VERSION;
+	in->max_readahead = 0;
+	/*
+	 * What this stage of the client implements: large writes, atomic
+	 * O_TRUNC at open, the max_pages field; INIT_EXT announces flags2
+	 * (empty until the iomap path exists).
+	 */
+	flags = FUSE_BIG_WRITES | FUSE_ATOMIC_O_TRUNC | FUSE_MAX_PAGES |
+		FUSE_INIT_EXT;
+	in->flags = lower_32_bits(flags);
+	in->flags2 = upper_32_bits(flags);
+	return fim_req_send_bg(fc, req, fim_init_end);
+}
+
+static int fim_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct fim_mount *fm = FIM_SB(sb);
+	struct fuse_statfs_out out;
+	int error;
+
+	error = fim_simple_request(fm->conn, FUSE_STATFS, fm->root_nodeid,
+				   NULL, 0, &out, sizeof(out));
+	if (error)
+		return error;
+	buf->f_type = FIM_SUPER_MAGIC;
+	buf->f_bsize = out.st.bsize;
+	buf->f_frsize = out.st.frsize;
+	buf->f_blocks = out.st.blocks;
+	buf->f_bfree = out.st.bfree;
+	buf->f_bavail = out.st.bavail;
+	buf->f_files = out.st.files;
+	buf->f_ffree = out.st.ffree;
+	buf->f_namelen = out.st.namelen;
+	return 0;
+}
+
+static int fim_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct super_block *sb = root->d_sb;
+	struct fim_mount *fm = FIM_SB(sb);
+	struct fim_conn *fc = fm->conn;
+
+	seq_printf(m, ",user_id=%u",
+		   from_kuid_munged(fc->user_ns, fm->user_id));
+	seq_printf(m, ",group_id=%u",
+		   from_kgid_munged(fc->user_ns, fm->group_id));
+	if (fm->default_permissions)
+		seq_puts(m, ",default_permissions");
+	if (fm->allow_other)
+		seq_puts(m, ",allow_other");
+	if (fc->max_read != UINT_MAX)
+		seq_printf(m, ",max_read=%u", fc->max_read);
+	if (sb->s_bdev && sb->s_blocksize != FIM_DEFAULT_BLKSIZE)
+		seq_printf(m, ",blksize=%lu", sb->s_blocksize);
+	if (fm->root_nodeid != FUSE_ROOT_ID)
+		seq_printf(m, ",root_nodeid=%llu", fm->root_nodeid);
+	return 0;
+}
+
+static const struct super_operations fim_super_ops = {
+	.alloc_inode	= fim_alloc_inode,
+	.free_inode	= fim_free_inode,
+	.evict_inode	= fim_evict_inode,
+	.statfs		= fim_statfs,
+	.show_options	= fim_show_options,
+};
+
+static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
+{
+	struct fim_fs_context *ctx = fsc->fs_private;
+	struct fuse_attr root_attr = { };
+	struct fim_conn *fc, *bound;
+	struct inode *root;
+	struct fim_mount *fm;
+	struct file *file;
+	int error;
+
+	file = fget(ctx->fd);
+	if (!file)
+		return invalfc(fsc, "fd %u is not open", ctx->fd);
+	/* The channel must come from the mounter's user namespace. */
+	if (file->f_cred->user_ns != fsc->user_ns) {
+		error = invalfc(fsc, "fd was opened in another user namespace");
+		goto out_fput;
+	}
+
+	error = -ENOMEM;
+	fm = kzalloc(sizeof(*fm), GFP_KERNEL);
+	if (!fm)
+		goto out_fput;
+	fc = fim_conn_alloc(fsc->user_ns);
+	if (!fc)
+		goto out_free_fm;
+	if (ctx->max_read)
+		fc->max_read = max_t(u32, ctx->max_read, 4096);
+	fm->conn = fc;
+	fm->root_nodeid = ctx->root_nodeid;
+	fm->rootmode = ctx->rootmode;
+	fm->user_id = ctx->user_id;
+	fm->group_id = ctx->group_id;
+	fm->default_permissions = ctx->default_permissions;
+	fm->allow_other = ctx->allow_other;
+	sb->s_fs_info = fm;
+
+	bound = fim_dev_bind(file, fc);
+	if (IS_ERR(bound)) {
+		error = PTR_ERR(bound);
+		/* mount(2) callers get no fs_context log: say it in dmesg. */
+		pr_warn_ratelimited("mount: fd %u is not an unused /dev/%s channel\n",
+				    ctx->fd, FUSE_IOMAP_MISC_NAME);
+		errorfc(fsc, "fd %u is not an unused /dev/%s channel", ctx->fd,
+			FUSE_IOMAP_MISC_NAME);
+		goto out_put_conn;
+	}
+
+	sb->s_magic = FIM_SUPER_MAGIC;
+	sb->s_op = &fim_super_ops;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = 1;
+	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
+	if (sb->s_bdev) {
+		error = -EINVAL;
+		if (!sb_set_blocksize(sb, ctx->blksize))
+			goto out_abort;
+	} else {
+		sb->s_blocksize = PAGE_SIZE;
+		sb->s_blocksize_bits = PAGE_SHIFT;
+	}
+	if (ctx->subtype) {
+		sb->s_subtype = ctx->subtype;
+		ctx->subtype = NULL;
+	}
+
+	root_attr.ino = ctx->root_nodeid;
+	root_attr.mode = ctx->rootmode;
+	root_attr.nlink = 2;
+	root = fim_iget(sb, ctx->root_nodeid, &root_attr, 0, 0);
+	if (IS_ERR(root)) {
+		error = PTR_ERR(root);
+		goto out_abort;
+	}
+	sb->s_root = d_make_root(root);
+	error = -ENOMEM;
+	if (!sb->s_root)
+		goto out_abort;
+
+	error = fim_send_init(fc);
+	if (error)
+		goto out_abort;
+	fput(file);
+	return 0;
+
+	/*
+	 * generic_shutdown_super() (through fim_kill_sb) releases whatever
+	 * part of the superblock was set up; the connection goes there too.
+	 */
+out_abort:
+	fim_conn_abort(fc);
+	fput(file);
+	return error;
+out_put_conn:
+	fim_conn_put(fc);
+	sb->s_fs_info = NULL;
+out_free_fm:
+	kfree(fm);
+out_fput:
+	fput(file);
+	return error;
+}
+
+static int fim_fs_get_tree(struct fs_context *fsc)
+{
+	struct fim_fs_context *ctx = fsc->fs_private;
+
+	if (!ctx->fd_set || !ctx->rootmode_set || !ctx->user_id_set ||
+	    !ctx->group_id_set)
+		return invalfc(fsc, "fd, rootmode, user_id and group_id are required");
+	if (fsc->fs_type->fs_flags & FS_REQUIRES_DEV) {
+		if (!fsc->source)
+			return invalfc(fsc, "a block device source is required");
+		return get_tree_bdev(fsc, fim_fill_super);
+	}
+	return get_tree_nodev(fsc, fim_fill_super);
 }
 
 static const struct fs_context_operations fim_context_ops = {
+	.free		= fim_fs_free,
 	.parse_param	= fim_fs_parse_param,
 	.get_tree	= fim_fs_get_tree,
 };
 
-/**
- * fim_init_fs_context() - start a mount of either filesystem type
- * @fc: the new mount context
- *
- * Return: 0.
- */
-static int fim_init_fs_context(struct fs_context *fc)
+static int fim_init_fs_context(struct fs_context *fsc)
 {
-	fc->ops = &fim_context_ops;
+	struct fim_fs_context *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->root_nodeid = FUSE_ROOT_ID;
+	ctx->blksize = FIM_DEFAULT_BLKSIZE;
+	fsc->fs_private = ctx;
+	fsc->ops = &fim_context_ops;
 	return 0;
+}
+
+/*
+ * Tell the server the filesystem is going away and wait for its answer,
+ * so that it has written everything back when umount(2) returns.  Only
+ * for a live, initialized connection; a dead server answers nothing.
+ */
+static void fim_send_destroy(struct fim_mount *fm)
+{
+	struct fim_conn *fc = fm->conn;
+	struct fim_req *req;
+
+	if (!READ_ONCE(fc->initialized) || !READ_ONCE(fc->connected))
+		return;
+	req = fim_req_alloc(fc, FUSE_DESTROY, 0, 0, 0);
+	if (IS_ERR(req))
+		return;
+	req->force = true;
+	fim_req_send(fc, req);
+	fim_req_put(req);
+	fm->destroy_sent = true;
+}
+
+static void fim_kill_sb(struct super_block *sb)
+{
+	struct fim_mount *fm = FIM_SB(sb);
+
+	/* Evicting the inodes queues their FORGETs before DESTROY. */
+	if (sb->s_bdev)
+		kill_block_super(sb);
+	else
+		kill_anon_super(sb);
+	if (!fm)
+		return;
+	fim_send_destroy(fm);
+	fim_conn_abort(fm->conn);
+	fim_conn_put(fm->conn);
+	kfree(fm);
 }
 
 static struct file_system_type fim_fs_type = {
@@ -78,8 +497,8 @@ static struct file_system_type fim_fs_type = {
 	.name			= FUSE_IOMAP_FS_NAME,
 	.fs_flags		= FS_HAS_SUBTYPE,
 	.init_fs_context	= fim_init_fs_context,
-	/* Anonymous device number, no backing block device. */
-	.kill_sb		= kill_anon_super,
+	.parameters		= fim_fs_params,
+	.kill_sb		= fim_kill_sb,
 };
 MODULE_ALIAS_FS(FUSE_IOMAP_FS_NAME);
 
@@ -88,17 +507,15 @@ static struct file_system_type fim_blk_fs_type = {
 	.name			= FUSE_IOMAP_BLKFS_NAME,
 	.fs_flags		= FS_REQUIRES_DEV | FS_HAS_SUBTYPE,
 	.init_fs_context	= fim_init_fs_context,
-	/* Releases the block device claimed for the mount source. */
-	.kill_sb		= kill_block_super,
+	.parameters		= fim_fs_params,
+	.kill_sb		= fim_kill_sb,
 };
 MODULE_ALIAS_FS(FUSE_IOMAP_BLKFS_NAME);
 
 /**
- * fim_super_init() - register both filesystem types
+ * fim_super_init() - register the fuse_iomap and fuse_iomapblk types
  *
- * Called once at module load, after the device exists.  May sleep.
- *
- * Return: 0, or a negative errno from register_filesystem().
+ * Return: 0 or a negative errno from register_filesystem().
  */
 int fim_super_init(void)
 {
@@ -120,9 +537,6 @@ out_unregister_fs:
 
 /**
  * fim_super_exit() - unregister both filesystem types
- *
- * Called once at module unload; mounted filesystems pin the module, so
- * none exist here.  May sleep.
  */
 void fim_super_exit(void)
 {

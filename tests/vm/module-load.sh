@@ -28,7 +28,7 @@ modinfo -F parm fuse_iomap | grep -q '^enable_iomap:' || fail "no enable_iomap p
 [ -r /sys/module/fuse_iomap/parameters/enable_iomap ] || fail "enable_iomap not in sysfs"
 modinfo -F license fuse_iomap | grep -qx GPL || fail "license is not GPL"
 
-# Skeleton stage: the device refuses I/O until a mount binds a connection
+# The device refuses I/O until a mount binds a connection
 # (EPERM, as fuse does), reports no iomap support, and rejects unknown ioctls.
 python3 - <<'EOF' || fail "/dev/fuse_iomap does not behave as documented"
 import errno, fcntl, os, struct
@@ -54,13 +54,14 @@ os.close(fd)
 print("ok: /dev/fuse_iomap: EPERM before mount, no iomap support yet, ENOTTY")
 EOF
 
-# Skeleton stage: mounting is refused cleanly until the protocol client
-# exists (EOPNOTSUPP and one log line), and leaves no mount behind.
+# A mount must name an open, unused /dev/fuse_iomap channel: fd 0 is not
+# one.  It is refused with a log line and leaves no mount behind.
 mnt=$(mktemp -d)
 must_fail mount -t fuse_iomap -o fd=0,rootmode=40000,user_id=0,group_id=0 none "$mnt"
-dmesg | grep -q 'protocol client not implemented yet' ||
+dmesg | grep -q 'fd 0 is not an unused /dev/fuse_iomap channel' ||
 	fail "no log line for the refused mount"
 ! grep -q " $mnt " /proc/mounts || fail "refused mount left a mount behind"
+must_fail mount -t fuse_iomap -o rootmode=40000,user_id=0,group_id=0 none "$mnt"
 
 must rmmod fuse_iomap
 if grep -qw fuse_iomap /proc/modules /proc/filesystems; then

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Directories: LOOKUP and READDIR.
+ *
+ * A LOOKUP reply is checked like any attribute reply (inode.c) and must
+ * not name node 0 for a positive entry.  READDIR replies are parsed record
+ * by record; a record whose name is empty, too long, runs past the reply,
+ * or contains '/' or NUL ends the listing with -EIO, so a malformed buffer
+ * can never be read past its end or produce a name the VFS would misuse.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+
+#include "fim.h"
+#include "req.h"
+
+static struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
+				 unsigned int flags)
+{
+	struct fim_conn *fc = fim_conn_of(dir);
+	struct fuse_entry_out *out;
+	struct inode *inode = NULL;
+	struct fim_req *req;
+	int error;
+
+	if (dentry->d_name.len > FIM_NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	req = fim_req_alloc(fc, FUSE_LOOKUP, FIM_I(dir)->nodeid,
+			    dentry->d_name.len + 1, sizeof(*out));
+	if (IS_ERR(req))
+		return ERR_CAST(req);
+	memcpy(fim_req_args(req), dentry->d_name.name, dentry->d_name.len);
+	error = fim_req_send(fc, req);
+	out = req->out;
+	if (error == -ENOENT || (!error && !out->nodeid)) {
+		error = 0;	/* negative entry */
+	} else if (!error) {
+		inode = fim_iget(dir->i_sb, out->nodeid, &out->attr,
+				 out->attr_valid, out->attr_valid_nsec);
+		if (IS_ERR(inode)) {
+			error = PTR_ERR(inode);
+			inode = NULL;
+		} else {
+			struct fim_inode *fi = FIM_I(inode);
+
+			spin_lock(&fi->lock);
+			fi->nlookup++;
+			spin_unlock(&fi->lock);
+		}
+	}
+	fim_req_put(req);
+	if (error)
+		return ERR_PTR(error);
+	return d_splice_alias(inode, dentry);
+}
+
+/* Is @name (of @len bytes, from the server) usable as a directory entry? */
+static bool fim_dirent_name_ok(const char *name, u32 len)
+{
+	if (!len || len > FIM_NAME_MAX)
+		return false;
+	return !memchr(name, '/', len) && !memchr(name, '\0', len);
+}
+
+/*
+ * Emit the records of one READDIR reply.  Returns 1 if the caller's buffer
+ * filled up, 0 if all records were emitted, -EIO for a malformed reply.
+ */
+static int fim_parse_dirents(struct dir_context *ctx, const void *buf,
+			     size_t len)
+{
+	while (len >= FUSE_NAME_OFFSET) {
+		const struct fuse_dirent *de = buf;
+		size_t reclen = FUSE_DIRENT_SIZE(de);
+
+		if (de->namelen > len - FUSE_NAME_OFFSET || reclen > len ||
+		    !fim_dirent_name_ok(de->name, de->namelen) ||
+		    de->type > 15) {
+			pr_warn_ratelimited("malformed READDIR reply\n");
+			return -EIO;
+		}
+		if (!dir_emit(ctx, de->name, de->namelen, de->ino, de->type))
+			return 1;
+		ctx->pos = de->off;
+		buf += reclen;
+		len -= reclen;
+	}
+	if (len) {
+		pr_warn_ratelimited("READDIR reply ends inside a record\n");
+		return -EIO;
+	}
+	return 0;
+}
+
+static int fim_readdir(struct file *file, struct dir_context *ctx)
+{
+	struct inode *inode = file_inode(file);
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fuse_read_in *in;
+	struct fim_req *req;
+	int error;
+
+	if (test_bit(FIM_I_BAD, &FIM_I(inode)->state))
+		return -EIO;
+	for (;;) {
+		req = fim_req_alloc(fc, FUSE_READDIR, FIM_I(inode)->nodeid,
+				    sizeof(*in), PAGE_SIZE);
+		if (IS_ERR(req))
+			return PTR_ERR(req);
+		req->out_var = true;
+		req->out_min = 0;
+		in = fim_req_args(req);
+		in->fh = *(u64 *)file->private_data;
+		in->offset = ctx->pos;
+		in->size = PAGE_SIZE;
+		in->flags = file->f_flags;
+		error = fim_req_send(fc, req);
+		if (!error) {
+			if (!req->out_len) {
+				fim_req_put(req);
+				return 0;	/* end of directory */
+			}
+			error = fim_parse_dirents(ctx, req->out, req->out_len);
+		}
+		fim_req_put(req);
+		if (error)
+			return error < 0 ? error : 0;
+	}
+}
+
+static int fim_dir_open(struct inode *inode, struct file *file)
+{
+	return fim_file_open_common(inode, file, true);
+}
+
+static int fim_dir_release(struct inode *inode, struct file *file)
+{
+	fim_file_release_common(inode, file, true);
+	return 0;
+}
+
+const struct file_operations fim_dir_file_ops = {
+	.llseek		= generic_file_llseek,
+	.read		= generic_read_dir,
+	.iterate_shared	= fim_readdir,
+	.open		= fim_dir_open,
+	.release	= fim_dir_release,
+};
+
+const struct inode_operations fim_dir_inode_ops = {
+	.lookup		= fim_lookup,
+	.permission	= fim_inode_permission,
+	.getattr	= fim_inode_getattr,
+};

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Open files and the classic data path.
+ *
+ * Inodes that are not iomap inodes move their data through the server with
+ * FUSE_READ and FUSE_WRITE.  This client does it direct and uncached: each
+ * read(2) or write(2) becomes requests of at most max_read / max_write
+ * bytes, nothing is kept in the page cache, and mmap is not offered.  That
+ * is correct for any server and gives inline-data files of an iomap server
+ * a path later; the page cache is the iomap path's business.
+ *
+ * A reply to READ may be short (end of file); a reply to WRITE must not
+ * claim more bytes than were sent.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "fim.h"
+#include "req.h"
+
+/**
+ * struct fim_file - an open file or directory on the server
+ * @fh: the server's handle from OPEN or OPENDIR
+ * @open_flags: FOPEN_* flags the server returned
+ *
+ * Set once at open.  @fh is first so that readdir can read it as a u64.
+ */
+struct fim_file {
+	u64	fh;
+	u32	open_flags;
+};
+
+/**
+ * fim_file_open_common() - send OPEN or OPENDIR and remember the handle
+ * @inode: the inode being opened
+ * @file: the new file
+ * @isdir: OPENDIR instead of OPEN
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno.
+ */
+int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
+{
+	struct fuse_open_in in = { };
+	struct fuse_open_out out;
+	struct fim_file *ff;
+	int error;
+
+	if (test_bit(FIM_I_BAD, &FIM_I(inode)->state))
+		return -EIO;
+	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	if (!ff)
+		return -ENOMEM;
+	in.flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+	error = fim_simple_request(fim_conn_of(inode),
+				   isdir ? FUSE_OPENDIR : FUSE_OPEN,
+				   FIM_I(inode)->nodeid, &in, sizeof(in),
+				   &out, sizeof(out));
+	if (error) {
+		kfree(ff);
+		return error;
+	}
+	ff->fh = out.fh;
+	ff->open_flags = out.open_flags;
+	file->private_data = ff;
+	if (!isdir && (file->f_flags & O_TRUNC))
+		i_size_write(inode, 0);	/* the server truncated (ATOMIC_O_TRUNC) */
+	return 0;
+}
+
+/**
+ * fim_file_release_common() - send RELEASE or RELEASEDIR
+ * @inode: the inode
+ * @file: the file being released
+ * @isdir: RELEASEDIR instead of RELEASE
+ *
+ * Nobody waits for the answer: a hung server must not block close(2).
+ *
+ * Context: process context, may sleep (allocation).
+ */
+void fim_file_release_common(struct inode *inode, struct file *file,
+			     bool isdir)
+{
+	struct fim_file *ff = file->private_data;
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fuse_release_in *in;
+	struct fim_req *req;
+
+	if (!ff)
+		return;
+	req = fim_req_alloc(fc, isdir ? FUSE_RELEASEDIR : FUSE_RELEASE,
+			    FIM_I(inode)->nodeid, sizeof(*in), 0);
+	if (!IS_ERR(req)) {
+		in = fim_req_args(req);
+		in->fh = ff->fh;
+		in->flags = file->f_flags;
+		fim_req_send_bg(fc, req, NULL);
+	}
+	kfree(ff);
+}
+
+static int fim_file_open(struct inode *inode, struct file *file)
+{
+	int error;
+
+	error = generic_file_open(inode, file);
+	if (error)
+		return error;
+	return fim_file_open_common(inode, file, false);
+}
+
+static int fim_file_release(struct inode *inode, struct file *file)
+{
+	fim_file_release_common(inode, file, false);
+	return 0;
+}
+
+static ssize_t fim_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct fim_file *ff = file->private_data;
+	struct fim_conn *fc = fim_conn_of(inode);
+	ssize_t done = 0;
+	int error = 0;
+
+	while (iov_iter_count(to)) {
+		size_t count = min_t(size_t, iov_iter_count(to), fc->max_read);
+		struct fuse_read_in *in;
+		struct fim_req *req;
+		size_t got;
+
+		req = fim_req_alloc(fc, FUSE_READ, FIM_I(inode)->nodeid,
+				    sizeof(*in), count);
+		if (IS_ERR(req)) {
+			error = PTR_ERR(req);
+			break;
+		}
+		req->out_var = true;
+		req->out_min = 0;
+		in = fim_req_args(req);
+		in->fh = ff->fh;
+		in->offset = iocb->ki_pos;
+		in->size = count;
+		in->flags = file->f_flags;
+		error = fim_req_send(fc, req);
+		if (error) {
+			fim_req_put(req);
+			break;
+		}
+		got = copy_to_iter(req->out, req->out_len, to);
+		fim_req_put(req);
+		iocb->ki_pos += got;
+		done += got;
+		if (got < count)
+			break;	/* end of file, or a fault in the buffer */
+	}
+	file_accessed(file);
+	return done ? done : error;
+}
+
+static ssize_t fim_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	struct fim_file *ff = file->private_data;
+	struct fim_conn *fc = fim_conn_of(inode);
+	ssize_t done = 0;
+	ssize_t ret;
+	int error = 0;
+
+	inode_lock(inode);
+	/* O_APPEND needs the server's idea of the size. */
+	if (iocb->ki_flags & IOCB_APPEND) {
+		error = fim_inode_refresh(inode, true);
+		if (error)
+			goto out_unlock;
+	}
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0) {
+		error = ret;
+		goto out_unlock;
+	}
+	while (iov_iter_count(from)) {
+		size_t count = min_t(size_t, iov_iter_count(from),
+				     fc->max_write);
+		struct fuse_write_out *out;
+		struct fuse_write_in *in;
+		struct fim_req *req;
+		u32 written = 0;
+
+		req = fim_req_alloc(fc, FUSE_WRITE, FIM_I(inode)->nodeid,
+				    sizeof(*in) + count, sizeof(*out));
+		if (IS_ERR(req)) {
+			error = PTR_ERR(req);
+			break;
+		}
+		in = fim_req_args(req);
+		in->fh = ff->fh;
+		in->offset = iocb->ki_pos;
+		in->size = count;
+		in->flags = file->f_flags;
+		if (!copy_from_iter_full(in + 1, count, from)) {
+			fim_req_put(req);
+			error = -EFAULT;
+			break;
+		}
+		error = fim_req_send(fc, req);
+		out = req->out;
+		if (!error && out->size > count) {
+			pr_warn_ratelimited("WRITE reply claims %u bytes of %zu\n",
+					    out->size, count);
+			error = -EIO;
+		}
+		if (!error) {
+			written = out->size;
+			iocb->ki_pos += written;
+			done += written;
+			if (iocb->ki_pos > i_size_read(inode))
+				i_size_write(inode, iocb->ki_pos);
+			if (written < count)
+				iov_iter_revert(from, count - written);
+		}
+		fim_req_put(req);
+		if (error || !written)
+			break;
+	}
+	/* Cached times and blocks are stale now. */
+	spin_lock(&FIM_I(inode)->lock);
+	FIM_I(inode)->attr_expires = jiffies - 1;
+	spin_unlock(&FIM_I(inode)->lock);
+out_unlock:
+	inode_unlock(inode);
+	return done ? done : error;
+}
+
+static int fim_file_fsync(struct file *file, loff_t start, loff_t end,
+			  int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct fim_file *ff = file->private_data;
+	struct fuse_fsync_in in = { };
+	int error;
+
+	in.fh = ff->fh;
+	in.fsync_flags = datasync ? 1 : 0;	/* FUSE_FSYNC_FDATASYNC */
+	error = fim_simple_request(fim_conn_of(inode), FUSE_FSYNC,
+				   FIM_I(inode)->nodeid, &in, sizeof(in),
+				   NULL, 0);
+	return error == -ENOSYS ? 0 : error;
+}
+
+const struct file_operations fim_file_ops = {
+	.llseek		= generic_file_llseek,
+	.read_iter	= fim_file_read_iter,
+	.write_iter	= fim_file_write_iter,
+	.open		= fim_file_open,
+	.release	= fim_file_release,
+	.fsync		= fim_file_fsync,
+};

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inodes: one kernel inode per server node id, attributes, permissions.
+ *
+ * Inodes are hashed by node id, so every LOOKUP reply naming the same node
+ * finds the same inode (hard links share one).  Attributes come from the
+ * server and are checked before use: an unknown file type, a type that
+ * changes under a live inode, an impossible size or timestamp makes the
+ * reply fail with -EIO; a type change also marks the inode bad for good.
+ * Each LOOKUP reply counts one reference on the server's node; eviction
+ * returns them with FORGET.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "fim.h"
+#include "req.h"
+
+static struct kmem_cache *fim_inode_cachep;
+
+/**
+ * fim_alloc_inode() - super_operations.alloc_inode
+ * @sb: the superblock
+ *
+ * Return: the VFS inode inside a new fim_inode, or NULL.
+ */
+struct inode *fim_alloc_inode(struct super_block *sb)
+{
+	struct fim_inode *fi;
+
+	fi = alloc_inode_sb(sb, fim_inode_cachep, GFP_KERNEL);
+	if (!fi)
+		return NULL;
+	fi->nodeid = 0;
+	fi->orig_ino = 0;
+	fi->nlookup = 0;
+	fi->attr_expires = jiffies - 1;
+	fi->state = 0;
+	spin_lock_init(&fi->lock);
+	return &fi->vfs_inode;
+}
+
+/**
+ * fim_free_inode() - super_operations.free_inode
+ * @inode: the inode, after an RCU grace period
+ */
+void fim_free_inode(struct inode *inode)
+{
+	kmem_cache_free(fim_inode_cachep, FIM_I(inode));
+}
+
+/**
+ * fim_evict_inode() - super_operations.evict_inode
+ * @inode: the inode being evicted
+ *
+ * Returns the node's lookup references to the server with a FORGET, which
+ * has no reply.  Nothing waits for it; if the connection is gone there is
+ * nobody to tell.
+ *
+ * Context: process context, may sleep (allocation).
+ */
+void fim_evict_inode(struct inode *inode)
+{
+	struct fim_inode *fi = FIM_I(inode);
+	struct fuse_forget_in *in;
+	struct fim_req *req;
+
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (!fi->nlookup || !inode->i_sb->s_root)
+		return;
+	req = fim_req_alloc(fim_conn_of(inode), FUSE_FORGET, fi->nodeid,
+			    sizeof(*in), 0);
+	if (IS_ERR(req))
+		return;
+	req->noreply = true;
+	req->force = true;
+	in = fim_req_args(req);
+	in->nlookup = fi->nlookup;
+	fim_req_send_bg(fim_conn_of(inode), req, NULL);
+}
+
+/* Is @attr something a file can be?  The server is not trusted. */
+static bool fim_attr_valid(const struct fuse_attr *attr)
+{
+	switch (attr->mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	default:
+		return false;
+	}
+	if (attr->size > MAX_LFS_FILESIZE)
+		return false;
+	if (attr->atimensec >= NSEC_PER_SEC ||
+	    attr->mtimensec >= NSEC_PER_SEC ||
+	    attr->ctimensec >= NSEC_PER_SEC)
+		return false;
+	return true;
+}
+
+/* Copy checked attributes into @inode; the file type is already set. */
+static void fim_inode_set_attr(struct inode *inode,
+			       const struct fuse_attr *attr,
+			       u64 attr_valid, u32 attr_valid_nsec)
+{
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fim_inode *fi = FIM_I(inode);
+
+	inode->i_ino = attr->ino;
+	inode->i_mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
+	set_nlink(inode, attr->nlink);
+	inode->i_uid = make_kuid(fc->user_ns, attr->uid);
+	inode->i_gid = make_kgid(fc->user_ns, attr->gid);
+	inode->i_blocks = attr->blocks;
+	inode_set_atime(inode, attr->atime, attr->atimensec);
+	inode_set_mtime(inode, attr->mtime, attr->mtimensec);
+	inode_set_ctime(inode, attr->ctime, attr->ctimensec);
+	if (S_ISREG(inode->i_mode))
+		i_size_write(inode, attr->size);
+	else
+		inode->i_size = attr->size;
+	spin_lock(&fi->lock);
+	fi->attr_expires = fim_timeout_to_jiffies(attr_valid, attr_valid_nsec);
+	spin_unlock(&fi->lock);
+}
+
+static void fim_inode_init_ops(struct inode *inode, const struct fuse_attr *attr)
+{
+	inode->i_mode = attr->mode & S_IFMT;
+	switch (inode->i_mode) {
+	case S_IFDIR:
+		inode->i_op = &fim_dir_inode_ops;
+		inode->i_fop = &fim_dir_file_ops;
+		break;
+	case S_IFREG:
+		inode->i_op = &fim_file_inode_ops;
+		inode->i_fop = &fim_file_ops;
+		break;
+	case S_IFLNK:
+		inode->i_op = &fim_symlink_inode_ops;
+		break;
+	default:
+		inode->i_op = &fim_file_inode_ops;
+		init_special_inode(inode, inode->i_mode,
+				   new_decode_dev(attr->rdev));
+		break;
+	}
+}
+
+static int fim_inode_test(struct inode *inode, void *data)
+{
+	return FIM_I(inode)->nodeid == *(u64 *)data;
+}
+
+static int fim_inode_set(struct inode *inode, void *data)
+{
+	FIM_I(inode)->nodeid = *(u64 *)data;
+	return 0;
+}
+
+/**
+ * fim_iget() - find or make the inode for a server node
+ * @sb: the superblock
+ * @nodeid: the server's node id
+ * @attr: attributes from the same reply, not yet checked
+ * @attr_valid: seconds the attributes may be cached
+ * @attr_valid_nsec: nanoseconds part of @attr_valid
+ *
+ * The caller counts the lookup reference (fim_inode.nlookup) if the reply
+ * was a LOOKUP-like one.
+ *
+ * Context: process context, may sleep.
+ * Return: a referenced inode, ERR_PTR(-EIO) for bad attributes or a node
+ * whose file type changed, or ERR_PTR(-ENOMEM).
+ */
+struct inode *fim_iget(struct super_block *sb, u64 nodeid,
+		       const struct fuse_attr *attr, u64 attr_valid,
+		       u32 attr_valid_nsec)
+{
+	struct inode *inode;
+
+	if (!fim_attr_valid(attr)) {
+		pr_warn_ratelimited("bad attributes for node %llu: mode 0%o size %llu\n",
+				    nodeid, attr->mode, attr->size);
+		return ERR_PTR(-EIO);
+	}
+	inode = iget5_locked(sb, nodeid, fim_inode_test, fim_inode_set,
+			     &nodeid);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	if (fim_compat_inode_is_new(inode)) {
+		FIM_I(inode)->orig_ino = attr->ino;
+		fim_inode_init_ops(inode, attr);
+		fim_inode_set_attr(inode, attr, attr_valid, attr_valid_nsec);
+		unlock_new_inode(inode);
+		return inode;
+	}
+	if ((inode->i_mode ^ attr->mode) & S_IFMT) {
+		pr_warn_ratelimited("node %llu changed file type from 0%o to 0%o\n",
+				    nodeid, inode->i_mode & S_IFMT,
+				    attr->mode & S_IFMT);
+		set_bit(FIM_I_BAD, &FIM_I(inode)->state);
+		iput(inode);
+		return ERR_PTR(-EIO);
+	}
+	fim_inode_set_attr(inode, attr, attr_valid, attr_valid_nsec);
+	return inode;
+}
+
+/**
+ * fim_inode_refresh() - refetch attributes if the cached ones expired
+ * @inode: the inode
+ * @force: refetch even if the cache is still valid
+ *
+ * Context: process context, may sleep; no locks held.
+ * Return: 0, -EIO for a bad inode or bad reply, or the request's error.
+ */
+int fim_inode_refresh(struct inode *inode, bool force)
+{
+	struct fim_inode *fi = FIM_I(inode);
+	struct fuse_getattr_in in = { };
+	struct fuse_attr_out out;
+	bool expired;
+	int error;
+
+	if (test_bit(FIM_I_BAD, &fi->state))
+		return -EIO;
+	spin_lock(&fi->lock);
+	expired = time_after(jiffies, fi->attr_expires);
+	spin_unlock(&fi->lock);
+	if (!force && !expired)
+		return 0;
+
+	error = fim_simple_request(fim_conn_of(inode), FUSE_GETATTR,
+				   fi->nodeid, &in, sizeof(in), &out,
+				   sizeof(out));
+	if (error)
+		return error;
+	if (!fim_attr_valid(&out.attr) ||
+	    ((inode->i_mode ^ out.attr.mode) & S_IFMT)) {
+		pr_warn_ratelimited("bad GETATTR reply for node %llu: mode 0%o\n",
+				    fi->nodeid, out.attr.mode);
+		if ((inode->i_mode ^ out.attr.mode) & S_IFMT)
+			set_bit(FIM_I_BAD, &fi->state);
+		return -EIO;
+	}
+	fim_inode_set_attr(inode, &out.attr, out.attr_valid,
+			   out.attr_valid_nsec);
+	return 0;
+}
+
+/*
+ * Without allow_other only the mount's owner (as any of its ids) may use
+ * the filesystem, so that a server cannot spy on or stall other users.
+ */
+static bool fim_allow_current(struct fim_mount *fm)
+{
+	const struct cred *cred = current_cred();
+
+	if (fm->allow_other)
+		return true;
+	return uid_eq(cred->euid, fm->user_id) &&
+	       uid_eq(cred->suid, fm->user_id) &&
+	       uid_eq(cred->uid, fm->user_id) &&
+	       gid_eq(cred->egid, fm->group_id) &&
+	       gid_eq(cred->sgid, fm->group_id) &&
+	       gid_eq(cred->gid, fm->group_id);
+}
+
+/**
+ * fim_inode_permission() - inode_operations.permission
+ * @idmap: idmap of the mount
+ * @inode: the inode
+ * @mask: MAY_* bits
+ *
+ * Without default_permissions the server decides on each operation; the
+ * kernel only keeps out users the mount is not for.
+ *
+ * Return: 0 or -EACCES, or an error refreshing the attributes.
+ */
+int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
+			 int mask)
+{
+	struct fim_mount *fm = FIM_SB(inode->i_sb);
+	int error;
+
+	if (!fim_allow_current(fm))
+		return -EACCES;
+	if (!fm->default_permissions)
+		return 0;	/* the server checks each operation itself */
+	if (mask & MAY_NOT_BLOCK)
+		return generic_permission(idmap, inode, mask);
+	error = fim_inode_refresh(inode, false);
+	if (error)
+		return error;
+	return generic_permission(idmap, inode, mask);
+}
+
+/**
+ * fim_inode_getattr() - inode_operations.getattr
+ * @idmap: idmap of the mount
+ * @path: what to stat
+ * @stat: filled in
+ * @request_mask: STATX_* fields wanted
+ * @query_flags: AT_STATX_* sync mode
+ *
+ * Uses cached attributes while they are valid, unless the caller forces a
+ * sync; reports the server's inode number.
+ *
+ * Return: 0 or a negative errno.
+ */
+int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,
+		      struct kstat *stat, u32 request_mask,
+		      unsigned int query_flags)
+{
+	struct inode *inode = d_inode(path->dentry);
+	bool force = (query_flags & AT_STATX_SYNC_TYPE) == AT_STATX_FORCE_SYNC;
+	int error;
+
+	if (!fim_allow_current(FIM_SB(inode->i_sb)))
+		return -EACCES;
+	if ((query_flags & AT_STATX_SYNC_TYPE) != AT_STATX_DONT_SYNC) {
+		error = fim_inode_refresh(inode, force);
+		if (error)
+			return error;
+	}
+	generic_fillattr(idmap, request_mask, inode, stat);
+	stat->ino = FIM_I(inode)->orig_ino;
+	return 0;
+}
+
+static const char *fim_get_link(struct dentry *dentry, struct inode *inode,
+				struct delayed_call *callback)
+{
+	struct fim_req *req;
+	char *link;
+	int error;
+
+	if (!dentry)
+		return ERR_PTR(-ECHILD);
+	req = fim_req_alloc(fim_conn_of(inode), FUSE_READLINK,
+			    FIM_I(inode)->nodeid, 0, PAGE_SIZE - 1);
+	if (IS_ERR(req))
+		return ERR_CAST(req);
+	req->out_var = true;
+	req->out_min = 1;
+	error = fim_req_send(fim_conn_of(inode), req);
+	if (error) {
+		fim_req_put(req);
+		return ERR_PTR(error);
+	}
+	if (memchr(req->out, 0, req->out_len)) {
+		fim_req_put(req);
+		pr_warn_ratelimited("READLINK reply with a NUL byte\n");
+		return ERR_PTR(-EIO);
+	}
+	link = kmemdup_nul(req->out, req->out_len, GFP_KERNEL);
+	fim_req_put(req);
+	if (!link)
+		return ERR_PTR(-ENOMEM);
+	set_delayed_call(callback, kfree_link, link);
+	return link;
+}
+
+const struct inode_operations fim_file_inode_ops = {
+	.permission	= fim_inode_permission,
+	.getattr	= fim_inode_getattr,
+};
+
+const struct inode_operations fim_symlink_inode_ops = {
+	.get_link	= fim_get_link,
+	.getattr	= fim_inode_getattr,
+};
+
+static void fim_inode_init_once(void *p)
+{
+	struct fim_inode *fi = p;
+
+	inode_init_once(&fi->vfs_inode);
+}
+
+/**
+ * fim_inode_cache_init() - create the inode slab cache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int fim_inode_cache_init(void)
+{
+	fim_inode_cachep = kmem_cache_create("fim_inode",
+					     sizeof(struct fim_inode), 0,
+					     SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
+					     fim_inode_init_once);
+	return fim_inode_cachep ? 0 : -ENOMEM;
+}
+
+/**
+ * fim_inode_cache_exit() - destroy the inode slab cache
+ *
+ * Waits for inodes still being freed after an RCU grace period.
+ */
+void fim_inode_cache_exit(void)
+{
+	rcu_barrier();
+	kmem_cache_destroy(fim_inode_cachep);
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Requests to the server: allocation, sending, waiting.
+ *
+ * A request is self-contained: its message (header and arguments) is built
+ * in a buffer it owns, and the server's reply lands in a second buffer it
+ * owns.  The requester copies results out after the request finished.  A
+ * requester killed while the server holds the request therefore leaves no
+ * dangling pointer behind: a late reply fills the request's own buffer and
+ * is dropped with the last reference.
+ */
+#ifndef FIM_REQ_H
+#define FIM_REQ_H
+
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+
+#include "fim.h"
+
+/* Lifecycle of a request; changes under fim_conn.lock. */
+enum fim_req_state {
+	FIM_REQ_NEW,		/* not queued yet */
+	FIM_REQ_PENDING,	/* on fim_conn.pending */
+	FIM_REQ_SENT,		/* read by the server, on fim_conn.processing */
+	FIM_REQ_REPLYING,	/* the server's reply is being copied in */
+	FIM_REQ_DONE,		/* finished; @error and the reply are final */
+};
+
+struct fim_req;
+typedef void (*fim_req_end_fn)(struct fim_conn *fc, struct fim_req *req);
+
+/**
+ * struct fim_req - one request to the server
+ * @fc: the connection; a reference is held for the request's lifetime
+ * @list: link in fim_conn.pending or fim_conn.processing; fim_conn.lock
+ * @refs: the requester's reference, plus one while queued or being copied
+ * @state: enum fim_req_state; fim_conn.lock
+ * @opcode: FUSE_* opcode, also in the message header
+ * @unique: request id, also in the message header; set when queued
+ * @noreply: the server never answers this opcode (FORGET); finished once
+ *	the server has read it
+ * @force: send even before INIT completed (INIT itself, DESTROY)
+ * @msg: the message: struct fuse_in_header followed by the arguments
+ * @msg_len: bytes in @msg
+ * @out: buffer for the reply's payload
+ * @out_size: bytes the reply must carry exactly, or at most with @out_var
+ * @out_min: with @out_var, the fewest bytes a successful reply may carry
+ * @out_var: the reply's length may vary from @out_min to @out_size
+ * @out_len: bytes the reply carried; final once @state is DONE
+ * @error: 0 or negative errno from the server or the connection
+ * @end: called once finished, for requests nobody waits for (INIT); the
+ *	callback runs without locks and may sleep
+ * @done: completed when @state becomes DONE
+ */
+struct fim_req {
+	struct fim_conn		*fc;
+	struct list_head	list;
+	refcount_t		refs;
+	enum fim_req_state	state;
+	u32			opcode;
+	u64			unique;
+	bool			noreply;
+	bool			force;
+	void			*msg;
+	size_t			msg_len;
+	void			*out;
+	size_t			out_size;
+	size_t			out_min;
+	bool			out_var;
+	size_t			out_len;
+	int			error;
+	fim_req_end_fn		end;
+	struct completion	done;
+};
+
+struct fim_req *fim_req_alloc(struct fim_conn *fc, u32 opcode, u64 nodeid,
+			      size_t args_len, size_t out_size);
+void fim_req_put(struct fim_req *req);
+int fim_req_send(struct fim_conn *fc, struct fim_req *req);
+int fim_req_send_bg(struct fim_conn *fc, struct fim_req *req,
+		    fim_req_end_fn end);
+void fim_req_end(struct fim_conn *fc, struct fim_req *req, int error);
+
+/* The request's arguments, right after its header. */
+static inline void *fim_req_args(struct fim_req *req)
+{
+	return req->msg + sizeof(struct fuse_in_header);
+}
+
+int fim_simple_request(struct fim_conn *fc, u32 opcode, u64 nodeid,
+		       const void *in, size_t in_len, void *out,
+		       size_t out_len);
+
+#endif /* FIM_REQ_H */
