@@ -123,6 +123,7 @@ def _stream(proc: subprocess.Popen[bytes], log: Path, timeout: int) -> bool:
             if not chunk:
                 return True
             f.write(chunk.replace(b"\r\n", b"\n"))
+            f.flush()  # the log must be complete if the host side dies too
             sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
 
