@@ -249,6 +249,12 @@ def ensure_image(kernel_name: str, refresh: bool = False) -> Image:
     if os.geteuid() != 0 and not util.DRY_RUN:
         raise LabError("the lab needs root (debootstrap, chroot, loop-free mounts, 9p)")
     host.ensure_tools()
+    # A complete image never changes, so finding one needs no lock: VM runs
+    # must not wait for a build that holds the lock.
+    found = find_image(kernel_name)
+    if found and not refresh:
+        progress(f"{kernel_name} image is cached: {found.path.name} ({found.kver})")
+        return found
     with cache_lock(config.cache_dir(), exclusive=True):
         found = find_image(kernel_name)
         if found and not refresh:
