@@ -371,14 +371,23 @@ def run_unit_tests(ch: Chroot) -> list[Result]:
     return results
 
 
-def run_example_tests(ch: Chroot) -> list[Result]:
-    """example/iomap_ll on the classic /dev/fuse (tests/libfuse/iomap_ll.sh)."""
-    res = ch.run(f"{CH_REPO}/tests/libfuse/iomap_ll.sh {CH_WORK}/build-patched 2>&1",
-                 capture=True, check=False)
+def _run_tap(ch: Chroot, name: str, command: str) -> list[Result]:
+    res = ch.run(f"{command} 2>&1", capture=True, check=False)
     results = parse_tap(res.stdout)
     planned = re.search(r"^1\.\.(\d+)$", res.stdout, re.M)
     if not planned or int(planned.group(1)) != len(results):
-        results.append(Result("iomap_ll.sh completed its plan", "fail", res.stdout[-2000:]))
+        results.append(Result(f"{name} completed its plan", "fail", res.stdout[-2000:]))
+    return results
+
+
+def run_example_tests(ch: Chroot) -> list[Result]:
+    """The iomap_ll example, mount.fuse3 and fusermount3 on the classic /dev/fuse."""
+    build = f"{CH_WORK}/build-patched"
+    results = [Result(f"iomap_ll: {r.name}", r.status, r.detail) for r in _run_tap(
+        ch, "iomap_ll.sh", f"{CH_REPO}/tests/libfuse/iomap_ll.sh {build}")]
+    results += [Result(f"fusermount3: {r.name}", r.status, r.detail) for r in _run_tap(
+        ch, "fusermount_iomap.py",
+        f"python3 {CH_REPO}/tests/libfuse/fusermount_iomap.py {build}/util/fusermount3")]
     return results
 
 

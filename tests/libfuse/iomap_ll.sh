@@ -88,5 +88,18 @@ else
 	not_ok "iomap=auto falls back to the classic client" "$(cat "$tmp/err")"
 fi
 
+# mount.fuse3 style: TYPE#SOURCE MOUNTPOINT -o OPTIONS runs TYPE SOURCE MOUNTPOINT -o ...
+if "$build/util/mount.fuse3" "$example#$tmp/img" "$tmp/mnt" -o iomap=auto 2>"$tmp/err"; then
+	type="$(awk -v m="$tmp/mnt" '$2 == m { print $3 }' /proc/mounts)"
+	if [[ "$type" == fuse.iomap_ll && "$(head -c 6 "$tmp/mnt/image")" == before ]]; then
+		ok "mount.fuse3 mounts it with iomap=auto"
+	else
+		not_ok "mount.fuse3 mounts it with iomap=auto" "type '$type'"
+	fi
+	umount "$tmp/mnt"
+else
+	not_ok "mount.fuse3 mounts it with iomap=auto" "$(cat "$tmp/err")"
+fi
+
 echo "1..$n"
 [[ $failed -eq 0 ]]
