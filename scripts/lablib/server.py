@@ -8,12 +8,16 @@ written):
 - the checkout is bind-mounted read-only at /lab/src;
 - <cache>/build/server is bind-mounted at /lab/build (cmake + ninja, so
   builds are incremental);
+- the patched libfuse from `lab build --part libfuse` is bound at the
+  path the VM sees it at, /mnt/lab/build/userspace/libfuse, and found
+  through its pkg-config directory; the binaries' rpath points there, so
+  they run unchanged in the chroot and in the VM;
 - binaries are published to <cache>/out/userspace/fuse4fs/.
 
 The host kernel has /dev/fuse and loop devices, so FUSE mounts made in the
 chroot work: the host mount test (tests/server/) runs there too.
 
-Usage (until `lab build --part server` exists):
+`lab build --part server` builds; `scripts/check` runs the tests.  By hand:
     python3 -m lablib.server build|unit|mount-test|all     (from scripts/)
 """
 
@@ -28,13 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import config, image, util
+from . import config, image, libfuse, util
 from .util import LabError, bind, chroot_mounts, overlay, progress, run
 
 SUITE = "trixie"
 CHROOT_SRC = "lab/src"
 CHROOT_BUILD = "lab/build"
 JOBS = "2"  # the build machines' cores are shared
+LIBFUSE_PKGCONFIG = f"{libfuse.CH_PREFIX}/lib/pkgconfig"
+# The build directory is configured afresh whenever this changes.
+CONFIGURE = ["cmake", "-S", f"/{CHROOT_SRC}/server", "-B", f"/{CHROOT_BUILD}", "-G", "Ninja",
+             f"-DCMAKE_PREFIX_PATH={libfuse.CH_PREFIX}"]
 
 
 @dataclass
@@ -61,19 +69,33 @@ def chroot() -> Iterator[Path]:
     upper = work / f"upper-{root.suite.key()}"
     with overlay([root.path], upper, mnt), chroot_mounts(mnt), \
             bind(config.REPO, mnt / CHROOT_SRC, readonly=True), \
-            bind(work / "build", mnt / CHROOT_BUILD):
+            bind(work / "build", mnt / CHROOT_BUILD), \
+            bind(libfuse.prefix_dir(), mnt / libfuse.CH_PREFIX.lstrip("/"), readonly=True):
         yield mnt
 
 
 def _in(mnt: Path, *argv: str, check: bool = True) -> int:
-    return run(["chroot", str(mnt), *argv], check=check).returncode
+    env = ["env", f"PKG_CONFIG_PATH={LIBFUSE_PKGCONFIG}"]
+    return run(["chroot", str(mnt), *env, *argv], check=check).returncode
+
+
+def ensure_libfuse() -> None:
+    """Build the patched libfuse if it has not been published yet."""
+    if not (libfuse.prefix_dir() / "lib" / "pkgconfig" / "fuse3.pc").exists():
+        libfuse.build()
 
 
 def build(mnt: Path) -> Path:
     """Configure (first time), build, publish; returns the fuse4fs binary."""
     _, work, out = _paths()
-    if not (work / "build" / "build.ninja").exists():
-        _in(mnt, "cmake", "-S", f"/{CHROOT_SRC}/server", "-B", f"/{CHROOT_BUILD}", "-G", "Ninja")
+    stamp = work / "build" / "lab-configure"
+    key = " ".join(CONFIGURE)
+    if not (work / "build" / "build.ninja").exists() or \
+            not stamp.exists() or stamp.read_text() != key:
+        # A cache made against another libfuse must not survive.
+        (work / "build" / "CMakeCache.txt").unlink(missing_ok=True)
+        _in(mnt, *CONFIGURE)
+        stamp.write_text(key)
     _in(mnt, "ninja", "-C", f"/{CHROOT_BUILD}", "-j", JOBS)
     out.mkdir(parents=True, exist_ok=True)
     binary = work / "build" / "fuse4fs"
@@ -130,6 +152,7 @@ def mount_tests(mnt: Path) -> list[Case]:
 
 def run_all(parts: list[str]) -> list[Case]:
     cases: list[Case] = []
+    ensure_libfuse()
     with util.cache_lock(config.cache_dir(), exclusive=True), chroot() as mnt:
         try:
             build(mnt)

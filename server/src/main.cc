@@ -54,6 +54,20 @@ int main(int argc, char** argv) {
     drop_to = *c;
   }
 
+#ifdef FUSE4FS_HAVE_IOMAP_MOUNT
+  constexpr bool kLibraryHasIomap = true;
+#else
+  constexpr bool kLibraryHasIomap = false;
+#endif
+  // Resolved here, not by libfuse's iomap=auto, because root_nodeid=
+  // must be given only to fuse_iomap.ko.
+  auto client = choose_client(opts->iomap, kLibraryHasIomap, access(kIomapDevice, F_OK) == 0);
+  if (!client.ok()) {
+    fprintf(stderr, "fuse4fs: %s\n", client.error().c_str());
+    return fuse::kExitFuse;
+  }
+  F4_DEBUG("mounting through %s", *client == Client::kIomap ? kIomapDevice : "/dev/fuse");
+
   auto fs = ext2::Filesystem::open({.path = opts->image,
                                     .access = opts->access,
                                     .errors = opts->errors,
@@ -65,7 +79,9 @@ int main(int argc, char** argv) {
 
   fuse::SessionOptions so;
   so.mountpoint = opts->mountpoint;
-  so.fuse_args = f4::fuse_args(*opts);
+  so.fuse_args = f4::fuse_args(*opts, *client);
+  if (*client == Client::kIomap)
+    so.node_ids = fuse::kInodeNodeIds;
   so.foreground = opts->foreground;
   if (drop_to) {
     so.after_mount = [to = *drop_to] {

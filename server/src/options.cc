@@ -20,6 +20,10 @@ const char kUsage[] =
     "  -o allow_other     let other users access the mount\n"
     "  -o default_permissions  the kernel checks permissions (always on)\n"
     "  -o kernel          behave like the kernel driver: allow_other, suid, dev\n"
+    "  -o iomap=off|auto|required\n"
+    "                     kernel client: the classic fuse module (off), fuse_iomap.ko\n"
+    "                     when loaded, else classic (auto, the default), or fuse_iomap.ko\n"
+    "                     only (required)\n"
     "  -o uid=N,gid=N | -o user=NAME\n"
     "                     run as this user once the image is open\n"
     "                     (default when started as root: nobody)\n"
@@ -105,6 +109,15 @@ util::Expected<Options, std::string> parse_options(const std::vector<std::string
         o.allow_other = true;
         o.mount_opts.push_back("suid");
         o.mount_opts.push_back("dev");
+      } else if (key == "iomap") {
+        if (val == "off")
+          o.iomap = IomapMount::kOff;
+        else if (val == "auto")
+          o.iomap = IomapMount::kAuto;
+        else if (val == "required")
+          o.iomap = IomapMount::kRequired;
+        else
+          return bad("iomap= takes off, auto or required, not '" + val + "'");
       } else if (key == "uid" || key == "gid") {
         auto id = parse_id(val);
         if (!id)
@@ -139,7 +152,21 @@ util::Expected<Options, std::string> parse_options(const std::vector<std::string
   return o;
 }
 
-std::vector<std::string> fuse_args(const Options& o) {
+util::Expected<Client, std::string> choose_client(IomapMount mode, bool library_has_iomap,
+                                                  bool device_present) {
+  if (mode == IomapMount::kOff)
+    return Client::kFuse;
+  if (library_has_iomap && device_present)
+    return Client::kIomap;
+  if (mode == IomapMount::kAuto)
+    return Client::kFuse;
+  if (!library_has_iomap)
+    return bad("iomap=required, but fuse4fs was built with a libfuse without iomap support");
+  return bad(std::string("iomap=required, but ") + kIomapDevice +
+             " does not exist; load the fuse_iomap module (modprobe fuse_iomap)");
+}
+
+std::vector<std::string> fuse_args(const Options& o, Client client) {
   std::vector<std::string> a{"fuse4fs"};
   // fsname shows the image in /proc/mounts; commas would split the option.
   std::string fsname;
@@ -152,6 +179,8 @@ std::vector<std::string> fuse_args(const Options& o) {
     mo += ",ro";
   for (const auto& m : o.mount_opts)
     mo += "," + m;
+  if (client == Client::kIomap)
+    mo += ",iomap=required,root_nodeid=" + std::to_string(EXT2_ROOT_INO);
   a.push_back("-o");
   a.push_back(mo);
   if (o.debug)

@@ -14,6 +14,20 @@
 
 namespace f4 {
 
+// Which kernel FUSE client to mount through (-o iomap=, named and parsed
+// as the patched libfuse's own iomap= option).
+enum class IomapMount {
+  kOff,       // the classic fuse module and /dev/fuse
+  kAuto,      // fuse_iomap.ko if /dev/fuse_iomap exists, else classic
+  kRequired,  // fuse_iomap.ko, or refuse to mount
+};
+
+// The client a mount will use, once IomapMount is resolved.
+enum class Client { kFuse, kIomap };
+
+// fuse_iomap.ko's device; its presence means the module is loaded.
+inline constexpr const char kIomapDevice[] = "/dev/fuse_iomap";
+
 struct Options {
   std::string image;
   std::string mountpoint;
@@ -23,6 +37,7 @@ struct Options {
   bool foreground = false;
   bool debug = false;
   bool allow_other = false;
+  IomapMount iomap = IomapMount::kAuto;
   // Mount options passed through to the kernel (suid, dev, noatime, ...).
   std::vector<std::string> mount_opts;
   // Who to become once the image and the fuse device are open; unset:
@@ -36,8 +51,16 @@ struct Options {
 // Parse argv; the error is a one-line message for the user.
 util::Expected<Options, std::string> parse_options(const std::vector<std::string>& args);
 
-// The fuse_session_new arguments for @o (argv[0] first).
-std::vector<std::string> fuse_args(const Options& o);
+// Resolve @mode.  @library_has_iomap: libfuse can mount fuse_iomap (the
+// patched libfuse); @device_present: kIomapDevice exists.
+util::Expected<Client, std::string> choose_client(IomapMount mode, bool library_has_iomap,
+                                                  bool device_present);
+
+// The fuse_session_new arguments for @o mounted through @client (argv[0]
+// first).  fuse_iomap gets iomap=required and root_nodeid=2, so node ids
+// are ext4 inode numbers; the classic client gets neither (its kernel
+// module rejects root_nodeid=, and a stock libfuse does not know iomap=).
+std::vector<std::string> fuse_args(const Options& o, Client client = Client::kFuse);
 
 extern const char kUsage[];
 

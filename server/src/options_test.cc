@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 namespace f4 {
 namespace {
 
@@ -34,6 +36,46 @@ TEST(Options, All) {
   EXPECT_EQ(a.back(), "-d");
 }
 
+TEST(Options, IomapChoice) {
+  auto o = parse_options({"-o", "iomap=required", "img", "mnt"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->iomap, IomapMount::kRequired);
+  EXPECT_EQ(parse_options({"img", "mnt"})->iomap, IomapMount::kAuto);
+  EXPECT_EQ(parse_options({"-o", "iomap=off", "img", "mnt"})->iomap, IomapMount::kOff);
+  auto a = fuse_args(*o, Client::kIomap);
+  EXPECT_EQ(a[2], "fsname=img,subtype=fuse4fs,default_permissions,iomap=required,root_nodeid=2");
+}
+
+struct Choice {
+  IomapMount mode;
+  bool library, device;
+  std::optional<Client> want;  // nullopt: refused
+};
+
+class ChooseClient : public ::testing::TestWithParam<Choice> {};
+
+TEST_P(ChooseClient, Table) {
+  const Choice& c = GetParam();
+  auto got = choose_client(c.mode, c.library, c.device);
+  if (!c.want) {
+    ASSERT_FALSE(got.ok());
+    EXPECT_NE(got.error().find("iomap=required"), std::string::npos) << got.error();
+  } else {
+    ASSERT_TRUE(got.ok()) << got.error();
+    EXPECT_EQ(*got, *c.want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ChooseClient,
+    ::testing::Values(Choice{IomapMount::kOff, true, true, Client::kFuse},
+                      Choice{IomapMount::kAuto, true, true, Client::kIomap},
+                      Choice{IomapMount::kAuto, true, false, Client::kFuse},
+                      Choice{IomapMount::kAuto, false, true, Client::kFuse},
+                      Choice{IomapMount::kRequired, true, true, Client::kIomap},
+                      Choice{IomapMount::kRequired, true, false, std::nullopt},
+                      Choice{IomapMount::kRequired, false, true, std::nullopt}));
+
 struct Bad {
   std::vector<std::string> args;
   const char* message;
@@ -56,6 +98,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{{"-o", "uid=x", "a", "b"}, "uid= takes a number"},
                       Bad{{"-o", "norecovery", "a", "b"}, "norecovery needs ro"},
                       Bad{{"-x", "a", "b"}, "unknown argument -x"},
+                      Bad{{"-o", "iomap=yes", "a", "b"}, "iomap= takes off, auto or required"},
                       Bad{{"a", "b", "-o"}, "-o needs an argument"}));
 
 }  // namespace

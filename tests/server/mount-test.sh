@@ -226,6 +226,12 @@ bad_inputs() {
 	mke2fs -q -F -t ext4 -b 4096 -O casefold "$bad" 64M
 	step "refuses rw with a read-only feature (4)" expect_status 4 "$bad"
 	step "refuses a bad option (1)" expect_status 1 "$bad" -o errors=sometimes
+	if [[ -e /dev/fuse_iomap ]]; then
+		echo "skip iomap=required refuses without fuse_iomap.ko (7)" >>"$results"
+	else
+		step "iomap=required refuses without fuse_iomap.ko (7)" \
+			expect_status 7 "$bad" -o iomap=required
+	fi
 	local sum
 	sum=$(sha256sum "$img")
 	mke2fs -q -F -t ext4 -b 4096 "$bad" 64M

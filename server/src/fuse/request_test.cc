@@ -17,13 +17,23 @@ TEST(ReplyOnce, SecondClaimRefused) {
   EXPECT_FALSE(once.claim());
 }
 
-TEST(NodeId, RootMapsBothWaysOthersUnchanged) {
-  EXPECT_EQ(to_ino(kRootNodeId), InodeNum(EXT2_ROOT_INO));
-  EXPECT_EQ(to_nodeid(InodeNum(EXT2_ROOT_INO)), kRootNodeId);
+TEST(NodeId, ClassicRootMapsBothWaysOthersUnchanged) {
+  const NodeIds& ids = kClassicNodeIds;
+  EXPECT_EQ(ids.to_ino(FUSE_ROOT_ID), InodeNum(EXT2_ROOT_INO));
+  EXPECT_EQ(ids.to_nodeid(InodeNum(EXT2_ROOT_INO)), FUSE_ROOT_ID);
   for (uint32_t i : {11u, 12u, 1000000u}) {
-    EXPECT_EQ(to_ino(i), InodeNum(i));
-    EXPECT_EQ(to_nodeid(InodeNum(i)), i);
-    EXPECT_EQ(to_ino(to_nodeid(InodeNum(i))), InodeNum(i));
+    EXPECT_EQ(ids.to_ino(i), InodeNum(i));
+    EXPECT_EQ(ids.to_nodeid(InodeNum(i)), i);
+    EXPECT_EQ(ids.to_ino(ids.to_nodeid(InodeNum(i))), InodeNum(i));
+  }
+}
+
+TEST(NodeId, RootNodeIdTwoIsTheIdentity) {
+  const NodeIds& ids = kInodeNodeIds;
+  EXPECT_EQ(ids.root(), fuse_ino_t{EXT2_ROOT_INO});
+  for (uint32_t i : {2u, 11u, 12u, 1000000u}) {
+    EXPECT_EQ(ids.to_ino(i), InodeNum(i));
+    EXPECT_EQ(ids.to_nodeid(InodeNum(i)), i);
   }
 }
 

@@ -26,7 +26,7 @@ ops::Caller caller(fuse_req_t req) {
 
 fuse_entry_param to_param(const Server& s, const ops::Entry& e) {
   fuse_entry_param p{};
-  p.ino = to_nodeid(e.ino);
+  p.ino = s.opts().node_ids.to_nodeid(e.ino);
   p.generation = e.generation;
   p.attr = e.attr;
   p.attr_timeout = s.opts().attr_timeout_s;
@@ -60,6 +60,10 @@ auto locked(Request& r, Fn&& fn) {
   return fn(g);
 }
 
+InodeNum ino_of(Request& r, fuse_ino_t node) {
+  return r.server().opts().node_ids.to_ino(node);
+}
+
 void reply_entry_or_fail(Request& r, const util::Result<ops::Entry>& e, InodeNum blame) {
   if (!e.ok())
     return r.fail(e.error(), blame);
@@ -88,7 +92,7 @@ static void f4_destroy(void* userdata) noexcept {
 
 static void f4_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
   serve(req, "lookup", [&](Request& r) {
-    auto e = locked(r, [&](auto& g) { return ops::lookup(g, to_ino(parent), name); });
+    auto e = locked(r, [&](auto& g) { return ops::lookup(g, ino_of(r, parent), name); });
     if (!e.ok() && e.error().raw == ENOENT) {
       // A negative entry: the kernel may cache the absence, nothing but
       // this server changes the filesystem.
@@ -96,14 +100,14 @@ static void f4_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexc
       p.entry_timeout = r.server().opts().entry_timeout_s;
       return r.reply_entry(p);
     }
-    reply_entry_or_fail(r, e, to_ino(parent));
+    reply_entry_or_fail(r, e, ino_of(r, parent));
   });
 }
 
 static void f4_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) noexcept {
   serve(req, "forget", [&](Request& r) {
     locked(r, [&](auto& g) {
-      ops::forget(g, to_ino(ino), nlookup);
+      ops::forget(g, ino_of(r, ino), nlookup);
       return 0;
     });
     r.reply_none();
@@ -114,7 +118,7 @@ static void f4_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* list
   serve(req, "forget_multi", [&](Request& r) {
     locked(r, [&](auto& g) {
       for (size_t i = 0; i < count; i++)
-        ops::forget(g, to_ino(list[i].ino), list[i].nlookup);
+        ops::forget(g, ino_of(r, list[i].ino), list[i].nlookup);
       return 0;
     });
     r.reply_none();
@@ -123,9 +127,9 @@ static void f4_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* list
 
 static void f4_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) noexcept {
   serve(req, "getattr", [&](Request& r) {
-    auto st = locked(r, [&](auto& g) { return ops::getattr(g, to_ino(ino)); });
+    auto st = locked(r, [&](auto& g) { return ops::getattr(g, ino_of(r, ino)); });
     if (!st.ok())
-      return r.fail(st.error(), to_ino(ino));
+      return r.fail(st.error(), ino_of(r, ino));
     r.reply_attr(*st, r.server().opts().attr_timeout_s);
   });
 }
@@ -159,18 +163,18 @@ static void f4_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to
       sa.mtime = ts(attr->st_mtim);
     if (to_set & FUSE_SET_ATTR_CTIME)
       sa.ctime = ts(attr->st_ctim);
-    auto st = locked(r, [&](auto& g) { return ops::setattr(g, to_ino(ino), sa); });
+    auto st = locked(r, [&](auto& g) { return ops::setattr(g, ino_of(r, ino), sa); });
     if (!st.ok())
-      return r.fail(st.error(), to_ino(ino));
+      return r.fail(st.error(), ino_of(r, ino));
     r.reply_attr(*st, r.server().opts().attr_timeout_s);
   });
 }
 
 static void f4_readlink(fuse_req_t req, fuse_ino_t ino) noexcept {
   serve(req, "readlink", [&](Request& r) {
-    auto t = locked(r, [&](auto& g) { return ops::readlink(g, to_ino(ino)); });
+    auto t = locked(r, [&](auto& g) { return ops::readlink(g, ino_of(r, ino)); });
     if (!t.ok())
-      return r.fail(t.error(), to_ino(ino));
+      return r.fail(t.error(), ino_of(r, ino));
     r.reply_readlink(t->c_str());
   });
 }
@@ -179,18 +183,18 @@ static void f4_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t
                      dev_t rdev) noexcept {
   serve(req, "mknod", [&](Request& r) {
     auto e = locked(r, [&](auto& g) {
-      return ops::mknod(g, caller(req), to_ino(parent), name, mode, rdev);
+      return ops::mknod(g, caller(req), ino_of(r, parent), name, mode, rdev);
     });
-    reply_entry_or_fail(r, e, to_ino(parent));
+    reply_entry_or_fail(r, e, ino_of(r, parent));
   });
 }
 
 static void f4_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) noexcept {
   serve(req, "mkdir", [&](Request& r) {
     auto e = locked(r, [&](auto& g) {
-      return ops::mkdir(g, caller(req), to_ino(parent), name, mode);
+      return ops::mkdir(g, caller(req), ino_of(r, parent), name, mode);
     });
-    reply_entry_or_fail(r, e, to_ino(parent));
+    reply_entry_or_fail(r, e, ino_of(r, parent));
   });
 }
 
@@ -198,9 +202,9 @@ static void f4_symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
                        const char* name) noexcept {
   serve(req, "symlink", [&](Request& r) {
     auto e = locked(r, [&](auto& g) {
-      return ops::symlink(g, caller(req), to_ino(parent), name, target);
+      return ops::symlink(g, caller(req), ino_of(r, parent), name, target);
     });
-    reply_entry_or_fail(r, e, to_ino(parent));
+    reply_entry_or_fail(r, e, ino_of(r, parent));
   });
 }
 
@@ -208,26 +212,26 @@ static void f4_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
                     const char* newname) noexcept {
   serve(req, "link", [&](Request& r) {
     auto e = locked(r, [&](auto& g) {
-      return ops::link(g, to_ino(ino), to_ino(newparent), newname);
+      return ops::link(g, ino_of(r, ino), ino_of(r, newparent), newname);
     });
-    reply_entry_or_fail(r, e, to_ino(ino));
+    reply_entry_or_fail(r, e, ino_of(r, ino));
   });
 }
 
 static void f4_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
   serve(req, "unlink", [&](Request& r) {
-    auto res = locked(r, [&](auto& g) { return ops::unlink(g, to_ino(parent), name); });
+    auto res = locked(r, [&](auto& g) { return ops::unlink(g, ino_of(r, parent), name); });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(parent));
+      return r.fail(res.error(), ino_of(r, parent));
     r.reply_err(0);
   });
 }
 
 static void f4_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
   serve(req, "rmdir", [&](Request& r) {
-    auto res = locked(r, [&](auto& g) { return ops::rmdir(g, to_ino(parent), name); });
+    auto res = locked(r, [&](auto& g) { return ops::rmdir(g, ino_of(r, parent), name); });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(parent));
+      return r.fail(res.error(), ino_of(r, parent));
     r.reply_err(0);
   });
 }
@@ -236,19 +240,19 @@ static void f4_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_
                       const char* newname, unsigned int flags) noexcept {
   serve(req, "rename", [&](Request& r) {
     auto res = locked(r, [&](auto& g) {
-      return ops::rename(g, to_ino(parent), name, to_ino(newparent), newname, flags);
+      return ops::rename(g, ino_of(r, parent), name, ino_of(r, newparent), newname, flags);
     });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(parent));
+      return r.fail(res.error(), ino_of(r, parent));
     r.reply_err(0);
   });
 }
 
 static void f4_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
   serve(req, "open", [&](Request& r) {
-    auto res = locked(r, [&](auto& g) { return ops::check_open(g, to_ino(ino), fi->flags); });
+    auto res = locked(r, [&](auto& g) { return ops::check_open(g, ino_of(r, ino), fi->flags); });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(ino));
+      return r.fail(res.error(), ino_of(r, ino));
     // Only this server changes the file: cached pages stay valid.
     fi->keep_cache = 1;
     r.reply_open(fi);
@@ -259,10 +263,10 @@ static void f4_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
                       fuse_file_info* fi) noexcept {
   serve(req, "create", [&](Request& r) {
     auto e = locked(r, [&](auto& g) {
-      return ops::mknod(g, caller(req), to_ino(parent), name, S_IFREG | (mode & 07777), 0);
+      return ops::mknod(g, caller(req), ino_of(r, parent), name, S_IFREG | (mode & 07777), 0);
     });
     if (!e.ok())
-      return r.fail(e.error(), to_ino(parent));
+      return r.fail(e.error(), ino_of(r, parent));
     fi->keep_cache = 1;
     auto p = to_param(r.server(), *e);
     r.reply_create(p, fi);
@@ -276,10 +280,10 @@ static void f4_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       return r.reply_err(EINVAL);
     std::string buf(size, '\0');
     auto n = locked(r, [&](auto& g) {
-      return ops::read(g, to_ino(ino), ByteOffset(static_cast<uint64_t>(off)), buf);
+      return ops::read(g, ino_of(r, ino), ByteOffset(static_cast<uint64_t>(off)), buf);
     });
     if (!n.ok())
-      return r.fail(n.error(), to_ino(ino));
+      return r.fail(n.error(), ino_of(r, ino));
     r.reply_buf(std::string_view(buf.data(), *n));
   });
 }
@@ -290,11 +294,11 @@ static void f4_write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t si
     if (off < 0)
       return r.reply_err(EINVAL);
     auto n = locked(r, [&](auto& g) {
-      return ops::write(g, to_ino(ino), ByteOffset(static_cast<uint64_t>(off)),
+      return ops::write(g, ino_of(r, ino), ByteOffset(static_cast<uint64_t>(off)),
                         std::span<const char>(data, size));
     });
     if (!n.ok())
-      return r.fail(n.error(), to_ino(ino));
+      return r.fail(n.error(), ino_of(r, ino));
     r.reply_write(*n);
   });
 }
@@ -311,7 +315,7 @@ static void f4_fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) noexc
   serve(req, "fsync", [&](Request& r) {
     auto res = locked(r, [&](auto& g) { return ops::fsync(g); });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(ino));
+      return r.fail(res.error(), ino_of(r, ino));
     r.reply_err(0);
   });
 }
@@ -323,7 +327,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
     std::string buf(size, '\0');
     size_t used = 0;
     auto res = locked(r, [&](auto& g) {
-      return ops::readdir(g, to_ino(ino), static_cast<uint64_t>(off), [&](const ops::DirItem& it) {
+      return ops::readdir(g, ino_of(r, ino), static_cast<uint64_t>(off), [&](const ops::DirItem& it) {
         std::string name(it.name);
         size_t room = size - used;
         size_t need;
@@ -363,7 +367,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
       });
     });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(ino));
+      return r.fail(res.error(), ino_of(r, ino));
     r.reply_buf(std::string_view(buf.data(), used));
   });
 }
@@ -404,37 +408,37 @@ static void f4_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const 
                         size_t size, int flags) noexcept {
   serve(req, "setxattr", [&](Request& r) {
     auto res = locked(r, [&](auto& g) {
-      return ops::setxattr(g, to_ino(ino), name, std::string_view(value, size), flags);
+      return ops::setxattr(g, ino_of(r, ino), name, std::string_view(value, size), flags);
     });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(ino));
+      return r.fail(res.error(), ino_of(r, ino));
     r.reply_err(0);
   });
 }
 
 static void f4_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) noexcept {
   serve(req, "getxattr", [&](Request& r) {
-    auto v = locked(r, [&](auto& g) { return ops::getxattr(g, to_ino(ino), name); });
+    auto v = locked(r, [&](auto& g) { return ops::getxattr(g, ino_of(r, ino), name); });
     if (!v.ok())
-      return r.fail(v.error(), to_ino(ino));
+      return r.fail(v.error(), ino_of(r, ino));
     reply_sized(r, *v, size);
   });
 }
 
 static void f4_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) noexcept {
   serve(req, "listxattr", [&](Request& r) {
-    auto v = locked(r, [&](auto& g) { return ops::listxattr(g, to_ino(ino)); });
+    auto v = locked(r, [&](auto& g) { return ops::listxattr(g, ino_of(r, ino)); });
     if (!v.ok())
-      return r.fail(v.error(), to_ino(ino));
+      return r.fail(v.error(), ino_of(r, ino));
     reply_sized(r, *v, size);
   });
 }
 
 static void f4_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) noexcept {
   serve(req, "removexattr", [&](Request& r) {
-    auto res = locked(r, [&](auto& g) { return ops::removexattr(g, to_ino(ino), name); });
+    auto res = locked(r, [&](auto& g) { return ops::removexattr(g, ino_of(r, ino), name); });
     if (!res.ok())
-      return r.fail(res.error(), to_ino(ino));
+      return r.fail(res.error(), ino_of(r, ino));
     r.reply_err(0);
   });
 }

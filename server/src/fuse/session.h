@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ext2/filesystem.h"
+#include "fuse/nodeid.h"
 
 namespace f4::fuse {
 
@@ -25,6 +26,8 @@ struct SessionOptions {
   double attr_timeout_s = 1.0;
   double entry_timeout_s = 1.0;
   unsigned max_threads = 4;
+  // kInodeNodeIds when fuse_args carry root_nodeid=2 (fuse_iomap only).
+  NodeIds node_ids = kClassicNodeIds;
   // Run once the fuse device and the image are open, before serving:
   // the privilege drop.  A failure stops the server before any request.
   std::function<bool()> after_mount;
