@@ -41,6 +41,33 @@ static inline bool fim_compat_inode_is_new(struct inode *inode)
 #endif
 }
 
+/**
+ * FIM_COMPAT_DEFINE_MKDIR() - define inode_operations.mkdir @name
+ * @name: the function to define, for the ops table
+ * @impl: int (*)(struct mnt_idmap *, struct inode *, struct dentry *,
+ *	umode_t) doing the work and instantiating the dentry it was given
+ *
+ * Since v6.15 ->mkdir returns a dentry (NULL: the one passed in was used)
+ * or an ERR_PTR; before, an int.
+ */
+#ifdef HAVE_MKDIR_RETURNS_DENTRY
+#define FIM_COMPAT_DEFINE_MKDIR(name, impl)				\
+static struct dentry *name(struct mnt_idmap *idmap, struct inode *dir,	\
+			   struct dentry *dentry, umode_t mode)		\
+{									\
+	int error = impl(idmap, dir, dentry, mode);			\
+									\
+	return error ? ERR_PTR(error) : NULL;				\
+}
+#else
+#define FIM_COMPAT_DEFINE_MKDIR(name, impl)				\
+static int name(struct mnt_idmap *idmap, struct inode *dir,		\
+		struct dentry *dentry, umode_t mode)			\
+{									\
+	return impl(idmap, dir, dentry, mode);				\
+}
+#endif
+
 /*
  * Module namespaces
  * -----------------

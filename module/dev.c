@@ -408,6 +408,12 @@ static const struct file_operations fim_dev_fops = {
 	.release	= fim_dev_release,
 	.read_iter	= fim_dev_read_iter,
 	.write_iter	= fim_dev_write_iter,
+	/*
+	 * libfuse splices when it can; copying through read_iter/write_iter
+	 * keeps one validated path for every message.
+	 */
+	.splice_read	= copy_splice_read,
+	.splice_write	= iter_file_splice_write,
 	.poll		= fim_dev_poll,
 	.unlocked_ioctl	= fim_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

@@ -18,8 +18,19 @@
 #include "fim.h"
 #include "req.h"
 
-static struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
-				 unsigned int flags)
+/**
+ * fim_lookup() - inode_operations.lookup
+ * @dir: the directory
+ * @dentry: the name to look up
+ * @flags: LOOKUP_* flags
+ *
+ * A reply of -ENOENT, or an entry with node id 0, makes a negative dentry.
+ *
+ * Context: process context, may sleep; @dir's i_rwsem held (shared).
+ * Return: NULL or an alias dentry, or an ERR_PTR.
+ */
+struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
+			  unsigned int flags)
 {
 	struct fim_conn *fc = fim_conn_of(dir);
 	struct fuse_entry_out *out;
@@ -114,7 +125,7 @@ static int fim_readdir(struct file *file, struct dir_context *ctx)
 		req->out_var = true;
 		req->out_min = 0;
 		in = fim_req_args(req);
-		in->fh = *(u64 *)file->private_data;
+		in->fh = ((struct fim_file *)file->private_data)->fh;
 		in->offset = ctx->pos;
 		in->size = PAGE_SIZE;
 		in->flags = file->f_flags;
@@ -149,10 +160,4 @@ const struct file_operations fim_dir_file_ops = {
 	.iterate_shared	= fim_readdir,
 	.open		= fim_dir_open,
 	.release	= fim_dir_release,
-};
-
-const struct inode_operations fim_dir_inode_ops = {
-	.lookup		= fim_lookup,
-	.permission	= fim_inode_permission,
-	.getattr	= fim_inode_getattr,
 };

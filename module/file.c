@@ -23,18 +23,6 @@
 #include "req.h"
 
 /**
- * struct fim_file - an open file or directory on the server
- * @fh: the server's handle from OPEN or OPENDIR
- * @open_flags: FOPEN_* flags the server returned
- *
- * Set once at open.  @fh is first so that readdir can read it as a u64.
- */
-struct fim_file {
-	u64	fh;
-	u32	open_flags;
-};
-
-/**
  * fim_file_open_common() - send OPEN or OPENDIR and remember the handle
  * @inode: the inode being opened
  * @file: the new file

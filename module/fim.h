@@ -208,6 +208,18 @@ static inline struct fim_conn *fim_conn_of(struct inode *inode)
 	return FIM_SB(inode->i_sb)->conn;
 }
 
+/**
+ * struct fim_file - an open file or directory on the server
+ * @fh: the server's handle from OPEN or OPENDIR
+ * @open_flags: FOPEN_* flags the server returned
+ *
+ * Set once at open; file->private_data of files and directories.
+ */
+struct fim_file {
+	u64	fh;
+	u32	open_flags;
+};
+
 /* Convert a server timeout (seconds + nanoseconds) to a jiffies deadline. */
 unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
 
@@ -242,6 +254,8 @@ int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
 int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,
 		      struct kstat *stat, u32 request_mask,
 		      unsigned int query_flags);
+int fim_inode_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		      struct iattr *attr);
 int fim_inode_cache_init(void);
 void fim_inode_cache_exit(void);
 struct inode *fim_alloc_inode(struct super_block *sb);
@@ -250,6 +264,8 @@ void fim_evict_inode(struct inode *inode);
 
 /* dir.c */
 extern const struct file_operations fim_dir_file_ops;
+struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
+			  unsigned int flags);
 
 /* file.c */
 extern const struct file_operations fim_file_ops;

@@ -342,6 +342,99 @@ int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,
 	return 0;
 }
 
+/**
+ * fim_inode_setattr() - inode_operations.setattr
+ * @idmap: idmap of the mount
+ * @dentry: the file
+ * @attr: what to change
+ *
+ * Sends SETATTR with the changed fields and takes the attributes the
+ * server answers with; the file type must not change.  Data is not cached
+ * in the kernel, so a size change needs no page cache work.
+ *
+ * Context: process context, may sleep; i_rwsem held.
+ * Return: 0 or a negative errno.
+ */
+int fim_inode_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		      struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	struct fim_mount *fm = FIM_SB(inode->i_sb);
+	struct fim_inode *fi = FIM_I(inode);
+	struct fuse_setattr_in in = { };
+	struct fuse_attr_out out;
+	unsigned int valid = attr->ia_valid;
+	int error;
+
+	if (test_bit(FIM_I_BAD, &fi->state))
+		return -EIO;
+	if (!fim_allow_current(fm))
+		return -EACCES;
+	if (fm->default_permissions) {
+		error = setattr_prepare(idmap, dentry, attr);
+		if (error)
+			return error;
+	}
+	if (valid & ATTR_MODE) {
+		in.valid |= FATTR_MODE;
+		in.mode = attr->ia_mode;
+	}
+	if (valid & ATTR_UID) {
+		in.valid |= FATTR_UID;
+		in.uid = from_kuid(fm->conn->user_ns,
+				   from_vfsuid(idmap, i_user_ns(inode),
+					       attr->ia_vfsuid));
+	}
+	if (valid & ATTR_GID) {
+		in.valid |= FATTR_GID;
+		in.gid = from_kgid(fm->conn->user_ns,
+				   from_vfsgid(idmap, i_user_ns(inode),
+					       attr->ia_vfsgid));
+	}
+	if (valid & ATTR_SIZE) {
+		in.valid |= FATTR_SIZE;
+		in.size = attr->ia_size;
+	}
+	if (valid & ATTR_ATIME) {
+		in.valid |= FATTR_ATIME;
+		if (!(valid & ATTR_ATIME_SET))
+			in.valid |= FATTR_ATIME_NOW;
+		in.atime = attr->ia_atime.tv_sec;
+		in.atimensec = attr->ia_atime.tv_nsec;
+	}
+	if (valid & ATTR_MTIME) {
+		in.valid |= FATTR_MTIME;
+		if (!(valid & ATTR_MTIME_SET))
+			in.valid |= FATTR_MTIME_NOW;
+		in.mtime = attr->ia_mtime.tv_sec;
+		in.mtimensec = attr->ia_mtime.tv_nsec;
+	}
+	if (valid & ATTR_FILE) {
+		struct fim_file *ff = attr->ia_file->private_data;
+
+		if (ff) {
+			in.valid |= FATTR_FH;
+			in.fh = ff->fh;
+		}
+	}
+	if (!in.valid)
+		return 0;
+
+	error = fim_simple_request(fm->conn, FUSE_SETATTR, fi->nodeid, &in,
+				   sizeof(in), &out, sizeof(out));
+	if (error)
+		return error;
+	if (!fim_attr_valid(&out.attr) ||
+	    ((inode->i_mode ^ out.attr.mode) & S_IFMT)) {
+		pr_warn_ratelimited("bad SETATTR reply for node %llu: mode 0%o\n",
+				    fi->nodeid, out.attr.mode);
+		return -EIO;
+	}
+	fim_inode_set_attr(inode, &out.attr, out.attr_valid,
+			   out.attr_valid_nsec);
+	return 0;
+}
+
 static const char *fim_get_link(struct dentry *dentry, struct inode *inode,
 				struct delayed_call *callback)
 {
@@ -376,12 +469,14 @@ static const char *fim_get_link(struct dentry *dentry, struct inode *inode,
 }
 
 const struct inode_operations fim_file_inode_ops = {
+	.setattr	= fim_inode_setattr,
 	.permission	= fim_inode_permission,
 	.getattr	= fim_inode_getattr,
 };
 
 const struct inode_operations fim_symlink_inode_ops = {
 	.get_link	= fim_get_link,
+	.setattr	= fim_inode_setattr,
 	.getattr	= fim_inode_getattr,
 };
 

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# libfuse's passthrough_ll example (Debian's libfuse3-dev) mirrors a
+# directory through fuse_iomap: the namespace operations (mknod/create,
+# mkdir, symlink, link, unlink, rmdir, rename; RENAME2 flags are refused
+# by this server), setattr (chmod, truncate, utimes) and data written through
+# the mount must appear in the source directory, and the other way round.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+examples=/usr/share/doc/libfuse3-dev/examples
+[ -f "$examples/passthrough_ll.c" ] || skip "no libfuse examples"
+read -r -a fuse_flags <<< "$(pkg-config --cflags --libs fuse3)"
+must gcc -O1 -o /tmp/passthrough_ll "$examples/passthrough_ll.c" "${fuse_flags[@]}"
+
+must modprobe fuse_iomap
+src=$(mktemp -d)
+mnt=$(mktemp -d)
+echo before > "$src/existing"
+pid=$(FIMMOUNT_LOG="$LAB_OUT/passthrough_ll.log" python3 "$(dirname "$0")/fimmount.py" \
+	"$mnt" -o subtype=passthrough -- /tmp/passthrough_ll -f -o "source=$src" '{dev}')
+echo "server pid $pid"
+
+[ "$(cat "$mnt/existing")" = before ] || fail "existing file not visible"
+must mkdir "$mnt/d"
+must sh -c "echo hello > '$mnt/d/f'"
+[ "$(cat "$src/d/f")" = hello ] || fail "write did not reach the source"
+must dd if=/dev/urandom of="$mnt/big" bs=64k count=40 status=none
+[ "$(sha256sum < "$mnt/big")" = "$(sha256sum < "$src/big")" ] || fail "big file differs"
+must ln -s d/f "$mnt/sym"
+[ "$(readlink "$mnt/sym")" = d/f ] || fail "readlink"
+[ "$(cat "$mnt/sym")" = hello ] || fail "read through symlink"
+must ln "$mnt/d/f" "$mnt/hard"
+[ "$(stat -c %h "$mnt/hard")" = 2 ] || fail "link count is $(stat -c %h "$mnt/hard")"
+[ "$(stat -c %i "$mnt/hard")" = "$(stat -c %i "$mnt/d/f")" ] || fail "hard link is another inode"
+must mv "$mnt/hard" "$mnt/renamed"
+[ -e "$src/renamed" ] || fail "rename target not in source"
+[ ! -e "$src/hard" ] || fail "rename source still in source"
+# RENAME_NOREPLACE onto an existing name fails with EEXIST.
+python3 -c '
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+rc = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 1)
+sys.exit(0 if rc == -1 and ctypes.get_errno() == 17 else 1)
+' "$mnt/renamed" "$mnt/existing" || fail "RENAME_NOREPLACE did not fail with EEXIST"
+# passthrough_ll refuses RENAME2 flags (EINVAL); the refusal must come
+# back cleanly and change nothing.  fuse4fs's test covers EXCHANGE.
+must_fail mv --exchange "$mnt/renamed" "$mnt/existing"
+[ "$(cat "$src/existing")" = before ] || fail "refused exchange changed existing"
+must chmod 640 "$mnt/renamed"
+[ "$(stat -c %a "$src/renamed")" = 640 ] || fail "chmod not in source"
+must truncate -s 3 "$mnt/big"
+[ "$(stat -c %s "$src/big")" = 3 ] || fail "truncate not in source"
+[ "$(stat -c %s "$mnt/big")" = 3 ] || fail "truncate not in mount"
+must touch -d @1000000000.5 "$mnt/big"
+[ "$(stat -c %Y "$src/big")" = 1000000000 ] || fail "utimes not in source"
+must mkfifo "$mnt/fifo"
+[ -p "$src/fifo" ] || fail "mkfifo"
+must rm "$mnt/fifo" "$mnt/sym" "$mnt/existing"
+must rm "$mnt/d/f"
+must rmdir "$mnt/d"
+[ ! -e "$src/d" ] || fail "rmdir not in source"
+ls -la "$mnt"
+listing=$(find "$mnt" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')
+[ "$listing" = "big renamed " ] || fail "final listing: $listing"
+
+must umount "$mnt"
+for _ in $(seq 50); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+! kill -0 "$pid" 2>/dev/null || fail "server still running after unmount"
+must rmmod fuse_iomap
+echo "ok: passthrough_ll served fuse_iomap"
