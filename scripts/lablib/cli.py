@@ -29,14 +29,16 @@ def cmd_image(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from . import build, libfuse
+    from . import build, libfuse, server
 
     if args.part in ("module", "all"):
         for k in _kernels(args.kernel):
             build.build(k, dkms=args.dkms, make_args=args.make_args)
+    # Userspace is built once, for the trixie userspace the VM boots.
     if args.part in ("libfuse", "all"):
-        # Userspace is built once, for the trixie userspace the VM boots.
         libfuse.build()
+    if args.part in ("server", "all"):
+        server.build_and_publish()
     return 0
 
 
@@ -104,18 +106,20 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("build", help="build this checkout inside the dev box",
                        description="Build fuse_iomap.ko in the dev-box chroot for each "
-                       "target kernel, and the patched libfuse (libfuse-patches/) for the "
-                       "trixie userspace.  Plain Kbuild by default (incremental, seconds); "
+                       "target kernel, and the patched libfuse (libfuse-patches/) and "
+                       "fuse4fs (server/) for the trixie userspace.  Plain Kbuild by default (incremental, seconds); "
                        "--dkms goes through dkms add/build/install as a user's machine "
                        "would.")
     s.add_argument("--kernel", choices=KERNEL_CHOICES + ["all"], default="all",
                    help="target kernel (default: all)")
     s.add_argument("--dkms", action="store_true",
                    help="build and install through dkms (in a throwaway overlay)")
-    s.add_argument("--part", choices=("module", "libfuse", "all"), default="all",
+    s.add_argument("--part", choices=("module", "libfuse", "server", "all"), default="all",
                    help="what to build: the module for each --kernel, the patched "
                         "libfuse (once, for trixie userspace, into "
-                        "<cache>/out/userspace/libfuse), or both (default: all)")
+                        "<cache>/out/userspace/libfuse), fuse4fs against it (into "
+                        "<cache>/out/userspace/fuse4fs), or all three in that order "
+                        "(default: all)")
     s.add_argument("make_args", nargs="*", metavar="MAKEARG",
                    help="extra make arguments for the module build, e.g. W=1")
     s.set_defaults(func=cmd_build)

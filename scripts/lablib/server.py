@@ -95,11 +95,12 @@ def build(mnt: Path) -> Path:
         # A cache made against another libfuse must not survive.
         (work / "build" / "CMakeCache.txt").unlink(missing_ok=True)
         _in(mnt, *CONFIGURE)
-        stamp.write_text(key)
+        if not util.DRY_RUN:
+            stamp.write_text(key)
     _in(mnt, "ninja", "-C", f"/{CHROOT_BUILD}", "-j", JOBS)
     out.mkdir(parents=True, exist_ok=True)
     binary = work / "build" / "fuse4fs"
-    if binary.exists():
+    if binary.exists() and not util.DRY_RUN:
         shutil.copy2(binary, out / "fuse4fs")
         progress(f"published {out / 'fuse4fs'}")
     return binary
@@ -148,6 +149,13 @@ def mount_tests(mnt: Path) -> list[Case]:
     if not cases:
         cases.append(Case("server/mount/test script ran", "fail"))
     return cases
+
+
+def build_and_publish() -> Path:
+    """`lab build --part server`: build fuse4fs (and libfuse if missing)."""
+    ensure_libfuse()
+    with util.cache_lock(config.cache_dir(), exclusive=True), chroot() as mnt:
+        return build(mnt)
 
 
 def run_all(parts: list[str]) -> list[Case]:
