@@ -181,6 +181,7 @@ static inline struct fim_inode *FIM_I(struct inode *inode)
  * @rootmode: file type and mode of the root before the first GETATTR
  * @user_id: owner the mount is for (user_id= option)
  * @group_id: group the mount is for (group_id= option)
+ * @max_read: max_read= option as given, bytes; 0 if not given
  * @default_permissions: the kernel checks permissions from the mode bits
  * @allow_other: users other than @user_id may access the mount
  * @destroy_sent: DESTROY went out at unmount
@@ -193,6 +194,7 @@ struct fim_mount {
 	umode_t			rootmode;
 	kuid_t			user_id;
 	kgid_t			group_id;
+	u32			max_read;
 	bool			default_permissions;
 	bool			allow_other;
 	bool			destroy_sent;

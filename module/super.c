@@ -299,8 +299,8 @@ static int fim_show_options(struct seq_file *m, struct dentry *root)
 		seq_puts(m, ",default_permissions");
 	if (fm->allow_other)
 		seq_puts(m, ",allow_other");
-	if (fc->max_read != UINT_MAX)
-		seq_printf(m, ",max_read=%u", fc->max_read);
+	if (fm->max_read)
+		seq_printf(m, ",max_read=%u", fm->max_read);
 	if (sb->s_bdev && sb->s_blocksize != FIM_DEFAULT_BLKSIZE)
 		seq_printf(m, ",blksize=%lu", sb->s_blocksize);
 	if (fm->root_nodeid != FUSE_ROOT_ID)
@@ -344,6 +344,7 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 		goto out_free_fm;
 	if (ctx->max_read)
 		fc->max_read = max_t(u32, ctx->max_read, 4096);
+	fm->max_read = ctx->max_read;
 	fm->conn = fc;
 	fm->root_nodeid = ctx->root_nodeid;
 	fm->rootmode = ctx->rootmode;
