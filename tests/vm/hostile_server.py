@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A deliberately broken FUSE server to test fuse_iomap's reply checks.
+
+It speaks the wire protocol on /dev/fuse_iomap directly (no libfuse) and
+answers each file name in the root directory with a different protocol
+violation.  Every violation must fail the operation that caused it (-EIO
+for a bad reply; the server's write(2) gets EINVAL or ENOENT), never hang
+or crash the kernel.  The kernel log is checked by the lab afterwards: an
+oops, BUG or WARN fails the run.
+
+Run inside a lab VM as root: python3 hostile_server.py; exit status 0 when
+every case behaved.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+IN_HDR = struct.Struct("<IIQQIIIHH")        # fuse_in_header, 40 bytes
+OUT_HDR = struct.Struct("<IiQ")             # fuse_out_header, 16 bytes
+INIT_OUT = struct.Struct("<IIIIHHIIHHIIH22x")  # fuse_init_out, 64 bytes
+ATTR = struct.Struct("<QQQQQQIIIIIIIIII")   # fuse_attr, 88 bytes
+ENTRY_HEAD = struct.Struct("<QQQQII")       # fuse_entry_out without attr
+ATTR_HEAD = struct.Struct("<QII")           # fuse_attr_out without attr
+OPEN_OUT = struct.Struct("<QIi")            # fuse_open_out, 16 bytes
+DIRENT = struct.Struct("<QQII")             # fuse_dirent without name
+WRITE_IN = struct.Struct("<QQIIQII")        # fuse_write_in, 40 bytes
+
+FUSE_LOOKUP, FUSE_FORGET, FUSE_GETATTR, FUSE_READLINK = 1, 2, 3, 5
+FUSE_OPEN, FUSE_READ, FUSE_WRITE, FUSE_STATFS, FUSE_RELEASE = 14, 15, 16, 17, 18
+FUSE_INIT, FUSE_OPENDIR, FUSE_READDIR, FUSE_RELEASEDIR = 26, 27, 28, 29
+FUSE_DESTROY = 38
+S_IFDIR, S_IFREG, S_IFLNK = 0o040000, 0o100000, 0o120000
+
+# name -> (node id, mode)
+NODES = {
+    "file": (10, S_IFREG | 0o644),
+    "badlen": (11, S_IFREG | 0o644),
+    "badmode": (12, 0o644),            # no file type at all
+    "bigsize": (13, S_IFREG | 0o644),
+    "typechange": (14, S_IFREG | 0o644),
+    "nullink": (15, S_IFLNK | 0o777),
+    "baddir": (16, S_IFDIR | 0o755),
+    "slow": (17, S_IFREG | 0o644),
+    "posterr": (18, S_IFREG | 0o644),
+    "dup": (19, S_IFREG | 0o644),
+    "die": (20, S_IFREG | 0o644),
+}
+NAMES = {nodeid: name for name, (nodeid, _) in NODES.items()}
+
+
+def attr(nodeid: int, mode: int, size: int = 4096) -> bytes:
+    return ATTR.pack(nodeid, size, 8, 0, 0, 0, 0, 0, 0, mode, 1, 0, 0, 0, 4096, 0)
+
+
+def entry(nodeid: int, mode: int, size: int = 4096) -> bytes:
+    return ENTRY_HEAD.pack(nodeid, 0, 0, 0, 0, 0) + attr(nodeid, mode, size)
+
+
+class Server:
+    """Serve one mount from a thread; records what its writes returned."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.write_errors: list[tuple[str, int]] = []
+        self.held: list[int] = []         # uniques never answered
+        self.getattr_calls: dict[int, int] = {}
+        self.die_now = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def send(self, what: str, unique: int, payload: bytes = b"", error: int = 0,
+             length: int | None = None) -> None:
+        hdr_len = OUT_HDR.size + len(payload) if length is None else length
+        try:
+            os.write(self.fd, OUT_HDR.pack(hdr_len, error, unique) + payload)
+        except OSError as e:
+            self.write_errors.append((what, e.errno))
+
+    def loop(self) -> None:
+        while True:
+            # Poll so that die_now also works while no request comes: a
+            # thread blocked in read() would keep the channel open.
+            if self.die_now.is_set():
+                os.close(self.fd)
+                return
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                msg = os.read(self.fd, 1 << 20)
+            except OSError:
+                return
+            if not msg:
+                return
+            (_len, opcode, unique, nodeid, _uid, _gid, _pid, _ext,
+             _pad) = IN_HDR.unpack_from(msg)
+            body = msg[IN_HDR.size:]
+            self.handle(opcode, unique, nodeid, body)
+
+    def handle(self, opcode: int, unique: int, nodeid: int, body: bytes) -> None:
+        if opcode == FUSE_INIT:
+            self.send("init", unique, INIT_OUT.pack(7, 31, 0, 0, 0, 0, 65536, 1, 0,
+                                                    0, 0, 0, 0))
+        elif opcode == FUSE_LOOKUP:
+            self.lookup(unique, body.split(b"\0")[0].decode())
+        elif opcode == FUSE_GETATTR:
+            self.getattr(unique, nodeid)
+        elif opcode in (FUSE_OPEN, FUSE_OPENDIR):
+            self.send("open", unique, OPEN_OUT.pack(1, 0, 0))
+        elif opcode in (FUSE_RELEASE, FUSE_RELEASEDIR, FUSE_DESTROY):
+            self.send("release", unique)
+        elif opcode == FUSE_FORGET:
+            pass
+        elif opcode == FUSE_STATFS:
+            self.send("statfs", unique, bytes(80))
+        elif opcode == FUSE_READDIR:
+            self.readdir(unique, nodeid)
+        elif opcode == FUSE_READLINK:
+            self.send("readlink", unique, b"target\0with-nul")
+        elif opcode == FUSE_READ:
+            self.send("read", unique, b"x" * 10)
+        elif opcode == FUSE_WRITE:
+            size = WRITE_IN.unpack_from(body)[2]
+            # Claim more than was written.
+            self.send("write", unique, struct.pack("<II", size * 2, 0))
+        else:
+            self.send("enosys", unique, error=-errno.ENOSYS)
+
+    def lookup(self, unique: int, name: str) -> None:
+        if name not in NODES:
+            self.send("lookup-enoent", unique, error=-errno.ENOENT)
+            return
+        nodeid, mode = NODES[name]
+        if name == "badlen":
+            self.send("badlen", unique, entry(nodeid, mode)[:100])
+        elif name == "bigsize":
+            self.send("bigsize", unique, entry(nodeid, mode, size=1 << 63))
+        elif name == "slow":
+            self.held.append(unique)      # never answered
+        elif name == "posterr":
+            self.send("posterr", unique, error=5)        # positive errno
+            self.send("posterr-big", unique, error=-600)  # kernel-internal errno
+            self.send("posterr-payload", unique, b"junk", error=-errno.EIO)
+            self.send("posterr-ok", unique, error=-errno.EIO)
+        elif name == "dup":
+            self.send("dup-unknown", unique + 1000, entry(nodeid, mode))
+            self.send("dup-notify", 0, b"", error=1234)
+            self.send("dup-first", unique, entry(nodeid, mode))
+            self.send("dup-second", unique, entry(nodeid, mode))
+            self.send("dup-short", unique, b"", length=8)
+            self.send("dup-lies", unique, entry(nodeid, mode), length=4096)
+        elif name == "die":
+            self.die_now.set()            # close the channel, answer nothing
+        else:
+            self.send(name, unique, entry(nodeid, mode))
+
+    def getattr(self, unique: int, nodeid: int) -> None:
+        if nodeid == 1:
+            payload = ATTR_HEAD.pack(0, 0, 0) + attr(1, S_IFDIR | 0o755)
+            self.send("getattr-root", unique, payload)
+            return
+        name = NAMES.get(nodeid, "")
+        mode = NODES.get(name, (0, S_IFREG | 0o644))[1]
+        if name == "typechange":
+            mode = S_IFDIR | 0o755        # was a regular file at LOOKUP
+        self.send("getattr", unique, ATTR_HEAD.pack(0, 0, 0) + attr(nodeid, mode))
+
+    def readdir(self, unique: int, nodeid: int) -> None:
+        if nodeid != NODES["baddir"][0]:
+            self.send("readdir-empty", unique)
+            return
+        # The bad record comes first: after a good one, getdents would
+        # return what it has and come back for more, forever.
+        slash = DIRENT.pack(2, 2, 3, 4) + b"a/b" + b"\0" * 5
+        good = DIRENT.pack(1, 1, 1, 4) + b"a" + b"\0" * 7
+        self.send("readdir-bad", unique, slash + good)
+
+
+def mount(fd: int, mnt: str) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    opts = f"fd={fd},rootmode=40000,user_id=0,group_id=0".encode()
+    if libc.mount(b"hostile", mnt.encode(), b"fuse_iomap", 0, opts) != 0:
+        raise OSError(ctypes.get_errno(), "mount")
+
+
+def in_child(code: str, timeout: float) -> tuple[int | None, str]:
+    """Run @code in a child Python; (exit status or None on timeout, output)."""
+    try:
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                           text=True, timeout=timeout)
+        return p.returncode, (p.stdout + p.stderr).strip()
+    except subprocess.TimeoutExpired:
+        return None, "timed out"
+
+
+def errno_of(path: str, op: str) -> str:
+    """Python code printing the errno name @op on @path fails with."""
+    return (f"import errno, os\ntry:\n    {op}\n    print('OK')\n"
+            f"except OSError as e:\n    print(errno.errorcode[e.errno])\n")
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def expect(self, what: str, got: object, want: object) -> None:
+        ok = got == want
+        print(f"{'ok' if ok else 'FAIL'}: {what}: got {got!r}, want {want!r}", flush=True)
+        self.failed += not ok
+
+
+def main() -> int:
+    chk = Checker()
+    mnt = tempfile.mkdtemp()
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = Server(fd)
+    srv.thread.start()
+
+    def err(path: str, op: str) -> str:
+        status, out = in_child(errno_of(path, op), timeout=20)
+        return out if status is not None else "HANG"
+
+    p = f"{mnt}/"
+    chk.expect("good file stats", err(p, f"os.stat('{p}file')"), "OK")
+    chk.expect("entry reply too short", err(p, f"os.stat('{p}badlen')"), "EIO")
+    chk.expect("attributes without a file type", err(p, f"os.stat('{p}badmode')"), "EIO")
+    chk.expect("size beyond MAX_LFS_FILESIZE", err(p, f"os.stat('{p}bigsize')"), "EIO")
+    chk.expect("type change on GETATTR", err(p, f"os.lstat('{p}typechange')"), "EIO")
+    chk.expect("inode stays bad", err(p, f"os.open('{p}typechange', os.O_RDONLY)"), "EIO")
+    chk.expect("READLINK with a NUL byte", err(p, f"os.readlink('{p}nullink')"), "EIO")
+    chk.expect("READDIR name with '/'", err(p, f"os.listdir('{p}baddir')"), "EIO")
+    chk.expect("WRITE reply claims more than sent",
+               err(p, f"fd = os.open('{p}file', os.O_WRONLY); os.write(fd, b'abcd')"), "EIO")
+    chk.expect("READ short reply is end of file",
+               err(p, f"fd = os.open('{p}file', os.O_RDONLY); "
+                      f"assert os.read(fd, 100) == b'x' * 10"), "OK")
+    chk.expect("error replies with bad errnos, then -EIO",
+               err(p, f"os.stat('{p}posterr')"), "EIO")
+    chk.expect("duplicate, unknown and lying replies", err(p, f"os.stat('{p}dup')"), "OK")
+    time.sleep(0.2)
+    werr = {what: errno.errorcode.get(e, e) for what, e in srv.write_errors}
+    chk.expect("server write: positive errno", werr.get("posterr"), "EINVAL")
+    chk.expect("server write: errno below -511", werr.get("posterr-big"), "EINVAL")
+    chk.expect("server write: error with payload", werr.get("posterr-payload"), "EINVAL")
+    chk.expect("server write: reply to unknown id", werr.get("dup-unknown"), "ENOENT")
+    chk.expect("server write: unknown notification", werr.get("dup-notify"), "ENOSYS")
+    chk.expect("server write: second reply", werr.get("dup-second"), "ENOENT")
+    chk.expect("server write: header shorter than itself", werr.get("dup-short"), "EINVAL")
+    chk.expect("server write: len beyond the write", werr.get("dup-lies"), "EINVAL")
+    chk.expect("server write: reply of the wrong length", werr.get("badlen"), "EINVAL")
+    chk.expect("server write: good replies all accepted",
+               sorted(w for w in werr if not w.startswith(("posterr", "dup", "badlen"))),
+               [])
+
+    # A request the server never answers blocks nobody who gets SIGKILL.
+    child = subprocess.Popen([sys.executable, "-c", f"import os; os.stat('{p}slow')"])
+    time.sleep(1.0)
+    chk.expect("waiter on an unanswered request still waiting", child.poll(), None)
+    start = time.monotonic()
+    child.kill()
+    child.wait(10)
+    chk.expect("SIGKILL ends the wait within 2 s", time.monotonic() - start < 2.0, True)
+
+    # The server dies mid-request: the waiter gets an error, not a hang.
+    chk.expect("server death fails the request", err(p, f"os.stat('{p}die')"),
+               "ECONNABORTED")
+    srv.thread.join(5)
+    chk.expect("after death: new requests", err(p, f"os.stat('{p}file2')"), "ENOTCONN")
+    chk.expect("umount after server death",
+               subprocess.run(["umount", mnt], check=False).returncode, 0)
+
+    # umount -l with a live but stuck server, then the server goes away.
+    fd2 = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd2, mnt)
+    srv2 = Server(fd2)
+    srv2.thread.start()
+    child = subprocess.Popen([sys.executable, "-c", f"import os; os.stat('{p}slow')"])
+    time.sleep(1.0)
+    chk.expect("umount -l with a stuck request",
+               subprocess.run(["umount", "-l", mnt], check=False).returncode, 0)
+    srv2.die_now.set()  # the server closes its channel: the last reference
+    child.wait(10)
+    chk.expect("stuck waiter released when the server goes", child.returncode != 0, True)
+    srv2.thread.join(5)
+    print(f"hostile: {chk.failed} failed", flush=True)
+    return 1 if chk.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
