@@ -179,6 +179,66 @@ PY
 	cd /
 }
 
+# fallocate(1) in every supported mode, and SEEK_DATA/SEEK_HOLE, on the
+# mounted filesystem; the files join the manifest checked after remount.
+space() {
+	cd "$mnt"
+	# allocate: the size grows, the blocks are there, the data reads zero
+	fallocate -l 8M prealloc
+	[[ $(stat -c %s prealloc) -eq $((8 << 20)) ]]
+	[[ $(stat -c %b prealloc) -ge $((8 << 20 >> 9)) ]]
+	cmp prealloc <(head -c $((8 << 20)) /dev/zero)
+	# keep-size: blocks beyond EOF, the size does not move
+	printf abc >keepsize
+	fallocate --keep-size -l 1M keepsize
+	[[ $(stat -c %s keepsize) -eq 3 && $(stat -c %b keepsize) -ge 2048 ]]
+	# punch-hole: zeroes in the middle, fewer blocks, same size
+	head -c 1M /dev/urandom >punched
+	cp punched "$work/punched.want"
+	local before
+	before=$(stat -c %b punched)
+	fallocate --punch-hole --offset 5000 --length 200000 punched
+	dd if=/dev/zero of="$work/punched.want" bs=1 seek=5000 count=200000 conv=notrunc \
+		status=none
+	cmp punched "$work/punched.want"
+	[[ $(stat -c %s punched) -eq $((1 << 20)) && $(stat -c %b punched) -lt $before ]]
+	# zero-range, inside the file and growing it
+	head -c 100000 /dev/urandom >zeroed
+	cp zeroed "$work/zeroed.want"
+	fallocate --zero-range --offset 3000 --length 10000 zeroed
+	fallocate --zero-range --offset 90000 --length 30000 zeroed
+	dd if=/dev/zero of="$work/zeroed.want" bs=1 seek=3000 count=10000 conv=notrunc \
+		status=none
+	dd if=/dev/zero of="$work/zeroed.want" bs=1 seek=90000 count=30000 conv=notrunc \
+		status=none
+	cmp zeroed "$work/zeroed.want"
+	# SEEK_DATA / SEEK_HOLE see the server's holes, also in the sparse file
+	python3 - <<'PY'
+import errno
+import os
+fd = os.open("punched", os.O_RDONLY)
+assert os.lseek(fd, 0, os.SEEK_HOLE) == 8192, os.lseek(fd, 0, os.SEEK_HOLE)
+assert os.lseek(fd, 8192, os.SEEK_DATA) == 204800, os.lseek(fd, 8192, os.SEEK_DATA)
+os.close(fd)
+fd = os.open("sparse", os.O_RDONLY)
+data = os.lseek(fd, 0, os.SEEK_DATA)
+assert data == 8192 * 65536, data
+assert os.lseek(fd, data, os.SEEK_HOLE) == data + 4 * 65536
+try:
+    os.lseek(fd, data + 4 * 65536, os.SEEK_DATA)
+    raise AssertionError("data after the last extent")
+except OSError as e:
+    assert e.errno == errno.ENXIO, e
+os.close(fd)
+fd = os.open("prealloc", os.O_RDONLY)
+assert os.lseek(fd, 0, os.SEEK_HOLE) == 0  # unwritten extents are holes
+os.close(fd)
+PY
+	sync
+	find . -type f ! -name fifo -print0 | sort -z | xargs -0 sha256sum >"$work/manifest"
+	cd /
+}
+
 verify() {
 	cd "$mnt"
 	sha256sum --quiet -c "$work/manifest"
@@ -245,6 +305,7 @@ step "make an ext4 image with mke2fs -d" make_image
 step "mount read-write" mount_fs
 step "server runs unprivileged without capabilities" check_privileges
 step "file-ops and data workload" workload
+step "fallocate (allocate, keep-size, punch-hole, zero-range), SEEK_DATA/SEEK_HOLE" space
 step "unmount writes back and exits 0" umount_fs
 step "e2fsck -fn is clean after unmount" e2fsck -fn "$img"
 step "remount read-only" mount_fs -o ro

@@ -85,6 +85,11 @@ void Request::reply_xattr(size_t size) {
     fuse_reply_xattr(req_, size);
 }
 
+void Request::reply_lseek(off_t off) {
+  if (once_.claim())
+    fuse_reply_lseek(req_, off);
+}
+
 void Request::reply_readlink(const char* target) {
   if (once_.claim())
     fuse_reply_readlink(req_, target);

@@ -56,6 +56,7 @@ class Request {
   void reply_statfs(const struct statvfs& sv);
   void reply_xattr(size_t size);
   void reply_readlink(const char* target);
+  void reply_lseek(off_t off);
 
  private:
   fuse_req_t req_;

@@ -303,6 +303,37 @@ static void f4_write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t si
   });
 }
 
+static void f4_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+                         fuse_file_info*) noexcept {
+  serve(req, "fallocate", [&](Request& r) {
+    if (off < 0 || len <= 0)
+      return r.reply_err(EINVAL);
+    auto res = locked(r, [&](auto& g) {
+      return ops::fallocate(g, ino_of(r, ino), mode, ByteOffset(static_cast<uint64_t>(off)),
+                            ByteLen(static_cast<uint64_t>(len)));
+    });
+    if (!res.ok())
+      return r.fail(res.error(), ino_of(r, ino));
+    r.reply_err(0);
+  });
+}
+
+// Only SEEK_DATA and SEEK_HOLE reach the server; the kernel does the rest.
+static void f4_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+                     fuse_file_info*) noexcept {
+  serve(req, "lseek", [&](Request& r) {
+    if (off < 0)
+      return r.reply_err(ENXIO);
+    auto pos = locked(r, [&](auto& g) {
+      return ops::seek_data_hole(g, ino_of(r, ino), ByteOffset(static_cast<uint64_t>(off)),
+                                 whence);
+    });
+    if (!pos.ok())
+      return r.fail(pos.error(), ino_of(r, ino));
+    r.reply_lseek(static_cast<off_t>(*pos));
+  });
+}
+
 static void f4_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) noexcept {
   serve(req, "flush", [&](Request& r) { r.reply_err(0); });
 }
@@ -472,6 +503,8 @@ const fuse_lowlevel_ops& lowlevel_ops() {
     o.flush = f4_flush;
     o.release = f4_release;
     o.fsync = f4_fsync;
+    o.fallocate = f4_fallocate;
+    o.lseek = f4_lseek;
     o.readdir = f4_readdir;
     o.readdirplus = f4_readdirplus;
     o.fsyncdir = f4_fsyncdir;

@@ -4,7 +4,8 @@
 // (so it runs under the filesystem lock), works in inode numbers and
 // returns a Result.  The fuse/ layer decodes requests, calls these and
 // sends the reply after the Guard is dropped.  One file per op family:
-// attr.cc, lookup.cc, dir.cc, namespace.cc, file.cc, xattr.cc, statfs.cc.
+// attr.cc, lookup.cc, dir.cc, namespace.cc, file.cc, xattr.cc, statfs.cc,
+// space.cc.
 //
 // Lookup references: every op that hands an inode to the kernel (lookup,
 // create, mkdir, mknod, symlink, link, readdirplus) takes one reference
@@ -103,6 +104,17 @@ struct DirItem {
 [[nodiscard]] Result<size_t> write(const Guard& g, InodeNum ino, ByteOffset off,
                                    std::span<const char> data);
 [[nodiscard]] Result<void> fsync(const Guard& g);
+
+// space.cc
+// fallocate(2) @mode: 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE (with
+// KEEP_SIZE) or FALLOC_FL_ZERO_RANGE (optionally with KEEP_SIZE); other
+// modes are EOPNOTSUPP.
+[[nodiscard]] Result<void> fallocate(const Guard& g, InodeNum ino, int mode, ByteOffset off,
+                                     ByteLen len);
+// lseek(2) with @whence SEEK_DATA or SEEK_HOLE: the offset found, or
+// ENXIO (at or past EOF; no data after @off).  Unwritten extents are holes.
+[[nodiscard]] Result<uint64_t> seek_data_hole(const Guard& g, InodeNum ino, ByteOffset off,
+                                              int whence);
 
 // xattr.cc
 [[nodiscard]] Result<std::string> getxattr(const Guard& g, InodeNum ino, std::string_view name);
