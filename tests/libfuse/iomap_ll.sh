@@ -88,6 +88,37 @@ else
 	not_ok "iomap=auto falls back to the classic client" "$(cat "$tmp/err")"
 fi
 
+# FUSE_IOMAP_MOUNT sets the default when no iomap= is given; the option wins.
+if [[ -e /dev/fuse_iomap ]]; then
+	ok "FUSE_IOMAP_MOUNT=required without the module # SKIP fuse_iomap is loaded"
+elif out="$(FUSE_IOMAP_MOUNT=required "$example" "$tmp/img" "$tmp/mnt" 2>&1)"; then
+	umount "$tmp/mnt" || true
+	not_ok "FUSE_IOMAP_MOUNT=required without the module fails" "it mounted"
+elif [[ "$out" == *"modprobe fuse_iomap"* ]]; then
+	ok "FUSE_IOMAP_MOUNT=required without the module fails and names the module"
+else
+	not_ok "FUSE_IOMAP_MOUNT=required without the module fails and names the module" "$out"
+fi
+if FUSE_IOMAP_MOUNT=required "$example" "$tmp/img" "$tmp/mnt" -o iomap=auto 2>"$tmp/err"; then
+	type="$(awk -v m="$tmp/mnt" '$2 == m { print $3 }' /proc/mounts)"
+	if [[ "$type" == fuse.iomap_ll || "$type" == fuse_iomap.iomap_ll ]]; then
+		ok "iomap=auto overrides FUSE_IOMAP_MOUNT=required ($type)"
+	else
+		not_ok "iomap=auto overrides FUSE_IOMAP_MOUNT=required" "mount type '$type'"
+	fi
+	umount "$tmp/mnt"
+else
+	not_ok "iomap=auto overrides FUSE_IOMAP_MOUNT=required" "$(cat "$tmp/err")"
+fi
+if out="$(FUSE_IOMAP_MOUNT=maybe "$example" "$tmp/img" "$tmp/mnt" 2>&1)"; then
+	umount "$tmp/mnt" || true
+	not_ok "an unknown FUSE_IOMAP_MOUNT value is refused" "it mounted"
+elif [[ "$out" == *"FUSE_IOMAP_MOUNT=maybe"* ]]; then
+	ok "an unknown FUSE_IOMAP_MOUNT value is refused"
+else
+	not_ok "an unknown FUSE_IOMAP_MOUNT value is refused" "$out"
+fi
+
 # mount.fuse3 style: TYPE#SOURCE MOUNTPOINT -o OPTIONS runs TYPE SOURCE MOUNTPOINT -o ...
 if "$build/util/mount.fuse3" "$example#$tmp/img" "$tmp/mnt" -o iomap=auto 2>"$tmp/err"; then
 	type="$(awk -v m="$tmp/mnt" '$2 == m { print $3 }' /proc/mounts)"

@@ -1280,6 +1280,31 @@ static int c_mount_option_parsing(void)
 	return 0;
 }
 
+static int c_mount_env_default(void)
+{
+	enum fuse_mnt_iomap m = FUSE_MNT_IOMAP_AUTO;
+
+	CHECK(strcmp(FUSE_MNT_IOMAP_ENV, "FUSE_IOMAP_MOUNT") == 0, "variable name");
+	CHECK(fuse_mnt_iomap_env(NULL, &m) == 0 && m == FUSE_MNT_IOMAP_AUTO,
+	      "unset changed the mode");
+	CHECK(fuse_mnt_iomap_env("", &m) == 0 && m == FUSE_MNT_IOMAP_AUTO,
+	      "empty changed the mode");
+	CHECK(fuse_mnt_iomap_env("required", &m) == 0 && m == FUSE_MNT_IOMAP_REQUIRED,
+	      "required");
+	CHECK(fuse_mnt_iomap_env("off", &m) == 0 && m == FUSE_MNT_IOMAP_OFF, "off");
+	CHECK(fuse_mnt_iomap_env("Auto", &m) == -1 && fuse_mnt_iomap_env("1", &m) == -1,
+	      "unknown values accepted");
+	/* the library applies the variable first, then the options */
+	m = FUSE_MNT_IOMAP_OFF;
+	CHECK(fuse_mnt_iomap_env("required", &m) == 0 &&
+	      fuse_mnt_find_iomap_opt("rw,iomap=off", &m) == 0 &&
+	      m == FUSE_MNT_IOMAP_OFF, "iomap= does not override the variable");
+	CHECK(fuse_mnt_iomap_env("auto", &m) == 0 &&
+	      fuse_mnt_find_iomap_opt("rw,nosuid", &m) == 0 &&
+	      m == FUSE_MNT_IOMAP_AUTO, "the variable is not the default");
+	return 0;
+}
+
 static int c_session_iomap_mount_knob(void)
 {
 	struct t *t = t_new(&full_ops, 1);
@@ -1334,6 +1359,7 @@ static const struct {
 	{ "is_write, need_write_allocate, pure_overwrite", c_helpers },
 	{ "mount: device and fs type for iomap=off/auto/required", c_mount_choice },
 	{ "mount: iomap= option parsing and fuse fs types", c_mount_option_parsing },
+	{ "mount: FUSE_IOMAP_MOUNT sets the default, iomap= wins", c_mount_env_default },
 	{ "fuse_session_set_iomap_mount", c_session_iomap_mount_knob },
 };
 
