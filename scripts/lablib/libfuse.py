@@ -16,6 +16,10 @@ trixie root through an overlay (the root itself is never written):
 4. meson/ninja build patched/ into build-patched/ and install it into the
    private prefix <cache>/out/userspace/libfuse, which the VM sees as
    /mnt/lab/build/userspace/libfuse.  The system libfuse is untouched.
+   libfuse's own pytest suite with the binaries it runs (test/, example/,
+   util/, lib/ of build-patched/, without object files) is copied to
+   <cache>/out/userspace/libfuse-tests (/mnt/lab/build/userspace/
+   libfuse-tests in the VM) for tests/vm/libfuse-pytest.sh.
 5. For the tests: the pristine tree is built once (build-unpatched/) to
    compare libfuse's own pytest results, and the patched tree once more
    with ASan and UBSan (build-asan/) for the wire-level unit tests.
@@ -38,7 +42,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from . import config, image, util
 from .util import LabError, bind, chroot_mounts, overlay, progress, run
@@ -69,6 +73,31 @@ def download_dir() -> Path:
 
 def prefix_dir() -> Path:
     return config.cache_dir() / "out" / "userspace" / "libfuse"
+
+
+def tests_dir() -> Path:
+    """libfuse's own test suite, runnable in the VM (libfuse-tests/)."""
+    return config.cache_dir() / "out" / "userspace" / "libfuse-tests"
+
+
+# What libfuse's pytest suite needs from a meson build dir: test/ (the
+# test_*.py, conftest.py, util.py, pytest.ini and the C test programs),
+# example/ and util/ (the servers and fusermount3 it mounts with) and lib/
+# (libfuse3.so, found through the binaries' $ORIGIN/../lib runpath).
+SUITE_DIRS = ("test", "example", "util", "lib")
+
+
+def suite_file(rel: Path) -> bool:
+    """Whether @rel (relative to a build dir) belongs in libfuse-tests/."""
+    if not rel.parts or rel.parts[0] not in SUITE_DIRS:
+        return False
+    return not any(p.endswith(".p") or p == "__pycache__" or p.startswith("lab-")
+                   for p in rel.parts)
+
+
+def publish_tests(build_dir: Path) -> int:
+    """Copy the suite from @build_dir into tests_dir(); return files changed."""
+    return _copy_by_content(build_dir, tests_dir(), suite_file)
 
 
 def read_series(patch_dir: Path = PATCH_DIR) -> list[Path]:
@@ -189,18 +218,29 @@ def apply_series(ch: Chroot, tree: str, patches: list[Path]) -> list[str]:
     return applied
 
 
-def _copy_by_content(src: Path, dst: Path) -> int:
-    """Make @dst a copy of @src, touching only files whose content changed."""
+def _copy_by_content(src: Path, dst: Path,
+                     keep: Callable[[Path], bool] = lambda rel: True) -> int:
+    """Make @dst a copy of @src, touching only files whose content changed.
+
+    Only paths (relative to @src) for which @keep is true are copied; the
+    rest are left out of @dst (and removed from it).
+    """
     copied = 0
     wanted = set()
+    dst.mkdir(parents=True, exist_ok=True)
     for f in src.rglob("*"):
         rel = f.relative_to(src)
+        if not keep(rel):
+            continue
         wanted.add(rel)
         d = dst / rel
         if f.is_dir() and not f.is_symlink():
             d.mkdir(parents=True, exist_ok=True)
             continue
-        if d.is_file() and not f.is_symlink() and filecmp.cmp(f, d, shallow=False):
+        if f.is_symlink():
+            if d.is_symlink() and os.readlink(d) == os.readlink(f):
+                continue
+        elif d.is_file() and not d.is_symlink() and filecmp.cmp(f, d, shallow=False):
             continue
         d.parent.mkdir(parents=True, exist_ok=True)
         if d.is_symlink() or d.exists():
@@ -267,6 +307,9 @@ def build(with_test_builds: bool = False) -> list[str]:
                      MESON_COMMON + [f"--prefix={CH_PREFIX}", "--libdir=lib",
                                      f"-Dudevrulesdir={CH_PREFIX}/lib/udev/rules.d"],
                      install=True)
+        copied = publish_tests(work_dir() / "build-patched")
+        progress(f"libfuse's test suite published to {tests_dir()} "
+                 f"({copied} file(s) changed)")
         if with_test_builds:
             _meson_build(ch, "pristine", "build-unpatched", MESON_COMMON)
             _meson_build(ch, "patched", "build-asan",

@@ -95,5 +95,34 @@ class CompareTest(unittest.TestCase):
                          {"pass": 1, "fail": 0, "skip": 1})
 
 
+class PublishTestsTest(unittest.TestCase):
+    def test_selection_and_copy(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            build, out = Path(tmp) / "build", Path(tmp) / "out"
+            files = ["test/test_examples.py", "test/conftest.py", "test/pytest.ini",
+                     "test/test_syscalls", "test/test_syscalls.p/x.o",
+                     "test/__pycache__/util.pyc", "test/lab-junit.xml",
+                     "example/hello", "example/hello.p/hello.c.o",
+                     "util/fusermount3", "lib/libfuse3.so.3.17.2",
+                     "build.ninja", "meson-logs/meson-log.txt"]
+            for f in files:
+                (build / f).parent.mkdir(parents=True, exist_ok=True)
+                (build / f).write_text(f)
+            (build / "lib/libfuse3.so").symlink_to("libfuse3.so.3.17.2")
+            (out / "example").mkdir(parents=True)
+            (out / "example/stale").write_text("old")
+            copied = libfuse._copy_by_content(build, out, libfuse.suite_file)
+            got = sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                         if not p.is_dir())
+            self.assertEqual(got, ["example/hello", "lib/libfuse3.so",
+                                   "lib/libfuse3.so.3.17.2", "test/conftest.py",
+                                   "test/pytest.ini", "test/test_examples.py",
+                                   "test/test_syscalls", "util/fusermount3"])
+            self.assertTrue((out / "lib/libfuse3.so").is_symlink())
+            self.assertEqual(copied, 8)
+            # a second copy changes nothing
+            self.assertEqual(libfuse._copy_by_content(build, out, libfuse.suite_file), 0)
+
+
 if __name__ == "__main__":
     unittest.main()
