@@ -12,7 +12,9 @@ written):
   path the VM sees it at, /mnt/lab/build/userspace/libfuse, and found
   through its pkg-config directory; the binaries' rpath points there, so
   they run unchanged in the chroot and in the VM;
-- binaries are published to <cache>/out/userspace/fuse4fs/.
+- fuse4fs and mount.fuse4fs are published to <cache>/out/userspace/fuse4fs/
+  (/mnt/lab/build/userspace/fuse4fs in the VM), the man pages to its
+  man/man8/.
 
 The host kernel has /dev/fuse and loop devices, so FUSE mounts made in the
 chroot work: the host mount test (tests/server/) runs there too.
@@ -101,8 +103,14 @@ def build(mnt: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     binary = work / "build" / "fuse4fs"
     if binary.exists() and not util.DRY_RUN:
-        shutil.copy2(binary, out / "fuse4fs")
-        progress(f"published {out / 'fuse4fs'}")
+        # mount.fuse4fs runs the fuse4fs in its own directory.
+        for name in ("fuse4fs", "mount.fuse4fs"):
+            shutil.copy2(work / "build" / name, out / name)
+        man = out / "man" / "man8"
+        man.mkdir(parents=True, exist_ok=True)
+        for page in sorted((config.REPO / "server" / "man").glob("*.8")):
+            shutil.copy2(page, man / page.name)
+        progress(f"published fuse4fs, mount.fuse4fs and their man pages to {out}")
     return binary
 
 

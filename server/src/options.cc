@@ -188,4 +188,62 @@ std::vector<std::string> fuse_args(const Options& o, Client client) {
   return a;
 }
 
+const char kMountUsage[] =
+    "usage: mount.fuse4fs IMAGE_OR_DEVICE MOUNTPOINT [-sfnv] [-o OPTION[,OPTION...]]\n"
+    "\n"
+    "The mount(8) helper for fuse4fs: mount -t fuse4fs and fstab lines run it.\n"
+    "Options are fuse4fs's (see fuse4fs --help and mount.fuse4fs(8)).\n";
+
+namespace {
+
+bool mount_only_option(const std::string& opt) {
+  static const char* const kNames[] = {"defaults", "auto",  "noauto",  "user", "users",
+                                       "nouser",   "owner", "group",   "nofail", "_netdev"};
+  for (const char* n : kNames)
+    if (opt == n)
+      return true;
+  return opt.starts_with("x-") || opt.starts_with("comment=");
+}
+
+}  // namespace
+
+util::Expected<std::vector<std::string>, std::string> mount_helper_args(
+    const std::vector<std::string>& args, bool* fake) {
+  std::vector<std::string> positional;
+  std::vector<std::string> kept;
+  *fake = false;
+  for (size_t i = 0; i < args.size(); i++) {
+    const std::string& a = args[i];
+    if (a == "-o" || a == "-t" || a == "-N") {
+      if (++i == args.size())
+        return bad(a + " needs an argument");
+      if (a != "-o")
+        continue;  // the type is ours; namespaces are not supported
+      std::stringstream ss(args[i]);
+      std::string opt;
+      while (std::getline(ss, opt, ','))
+        if (!opt.empty() && !mount_only_option(opt))
+          kept.push_back(opt);
+    } else if (a.size() > 1 && a[0] == '-' && a.find_first_not_of("sfnv", 1) == std::string::npos) {
+      // -s sloppy, -n no mtab, -v verbose: nothing to do; -f fake.
+      *fake |= a.find('f') != std::string::npos;
+    } else if (a.starts_with("-")) {
+      return bad("unknown argument " + a);
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 2)
+    return bad("need an IMAGE_OR_DEVICE and a MOUNTPOINT");
+  std::vector<std::string> out = positional;
+  if (!kept.empty()) {
+    std::string joined;
+    for (const auto& k : kept)
+      joined += (joined.empty() ? "" : ",") + k;
+    out.push_back("-o");
+    out.push_back(joined);
+  }
+  return out;
+}
+
 }  // namespace f4

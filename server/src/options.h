@@ -64,4 +64,14 @@ std::vector<std::string> fuse_args(const Options& o, Client client = Client::kFu
 
 extern const char kUsage[];
 
+// mount.fuse4fs, as mount(8) runs it: SPEC DIR [-sfnv] [-N NS] [-o OPTS]
+// [-t TYPE].  The fuse4fs arguments after argv[0] (SPEC DIR [-o OPTS]),
+// without the options that only mount(8) and fstab use (defaults, auto,
+// noauto, user, users, nouser, owner, group, nofail, _netdev, x-*,
+// comment=); @fake is set for -f (mount(8)'s "do everything but mount").
+util::Expected<std::vector<std::string>, std::string> mount_helper_args(
+    const std::vector<std::string>& args, bool* fake);
+
+extern const char kMountUsage[];
+
 }  // namespace f4

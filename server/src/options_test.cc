@@ -76,6 +76,30 @@ INSTANTIATE_TEST_SUITE_P(
                       Choice{IomapMount::kRequired, true, false, std::nullopt},
                       Choice{IomapMount::kRequired, false, true, std::nullopt}));
 
+TEST(MountHelper, DropsFstabOnlyOptionsKeepsOurs) {
+  bool fake = true;
+  auto a = mount_helper_args({"/dev/vdb", "/mnt", "-o",
+                              "rw,noauto,nofail,_netdev,x-systemd.automount,iomap=off,"
+                              "errors=remount-ro,user,defaults"},
+                             &fake);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_FALSE(fake);
+  EXPECT_EQ(*a, (std::vector<std::string>{"/dev/vdb", "/mnt", "-o",
+                                          "rw,iomap=off,errors=remount-ro"}));
+  auto b = mount_helper_args({"-n", "img", "mnt", "-t", "fuse4fs", "-sv"}, &fake);
+  ASSERT_TRUE(b.ok()) << b.error();
+  EXPECT_EQ(*b, (std::vector<std::string>{"img", "mnt"}));
+  ASSERT_TRUE(mount_helper_args({"img", "mnt", "-f"}, &fake).ok());
+  EXPECT_TRUE(fake);
+  // fuse4fs itself rejects what is left if it is wrong.
+  auto c = mount_helper_args({"img", "mnt", "-o", "defaults"}, &fake);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->size(), 2u);
+  EXPECT_FALSE(mount_helper_args({"img"}, &fake).ok());
+  EXPECT_FALSE(mount_helper_args({"img", "mnt", "-x"}, &fake).ok());
+  EXPECT_FALSE(mount_helper_args({"img", "mnt", "-o"}, &fake).ok());
+}
+
 struct Bad {
   std::vector<std::string> args;
   const char* message;

@@ -18,6 +18,11 @@ usage() {
 [[ $# -eq 2 ]] || usage
 fuse4fs=$1
 results=$2
+helper=$(dirname "$fuse4fs")/mount.fuse4fs
+# mount(8) looks for helpers in /sbin only; the test links ours there
+# unless one is installed, and removes the link again.
+readonly sbin_helper=/sbin/mount.fuse4fs
+linked_helper=false
 : >"$results"
 
 work=$(mktemp -d)
@@ -30,6 +35,9 @@ cleanup() {
 	if [[ -e $work/server.pid && ! -e $work/server.rc ]]; then
 		kill "$(cat "$work/server.pid")" 2>/dev/null || true
 		sleep 1
+	fi
+	if $linked_helper; then
+		rm -f "$sbin_helper"
 	fi
 	rm -rf "$work"
 }
@@ -272,6 +280,41 @@ expect_status() {
 	! mountpoint -q "$mnt"
 }
 
+# wait_closed: until no process has the image open (a detached server
+# writes it back after the unmount).
+wait_closed() {
+	local i fd
+	for i in $(seq 300); do
+		for fd in /proc/[0-9]*/fd/*; do
+			[[ $(readlink "$fd" 2>/dev/null) == "$img" ]] && continue 2
+		done
+		return 0
+	done
+	echo "the image is still open" >&2
+	return 1
+}
+
+# mount -t fuse4fs: mount(8) runs mount.fuse4fs, which drops mount-only
+# options and starts a detached fuse4fs.
+mount_type() {
+	mount -t fuse4fs -o ro,noauto,nofail,x-test=1 "$img" "$mnt"
+	grep -q " $mnt fuse.fuse4fs ro," /proc/mounts
+	verify
+	umount "$mnt"
+	wait_closed
+}
+
+# An fstab line, read-write; the data written survives e2fsck.
+mount_fstab() {
+	echo "$img $mnt fuse4fs rw,noauto,nofail,_netdev,errors=remount-ro 0 0" >"$work/fstab"
+	mount -T "$work/fstab" "$mnt"
+	echo fstab >"$mnt/from-fstab"
+	umount "$mnt"
+	wait_closed
+	e2fsck -fn "$img"
+	debugfs -R 'cat /from-fstab' "$img" 2>/dev/null | grep -qx fstab
+}
+
 bad_inputs() {
 	local bad=$work/bad.img
 	step "refuses a missing image (2)" expect_status 2 "$work/none.img"
@@ -313,6 +356,16 @@ step "remount shows the same data" verify
 step "read-only mount refuses writes" bash -c "! touch '$mnt/new' 2>/dev/null"
 step "unmount read-only" umount_fs
 step "e2fsck -fn is clean after read-only mount" e2fsck -fn "$img"
+# Not in a step: steps run in subshells, and cleanup needs linked_helper.
+if [[ ! -e $sbin_helper ]]; then
+	ln -s "$helper" "$sbin_helper"
+	linked_helper=true
+fi
+step "mount.fuse4fs is installed for mount(8)" test -x "$sbin_helper"
+step "mount -t fuse4fs -o ro,noauto,nofail,x-test=1" mount_type
+step "an fstab line mounts read-write (mount -T)" mount_fstab
+step "mount.fuse4fs -f (fake) does not mount" \
+	bash -c "'$helper' -f '$img' '$mnt' && ! mountpoint -q '$mnt'"
 bad_inputs
 
 echo "mount-test: $failures failure(s)"
