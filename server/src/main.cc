@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
 
   fuse::SessionOptions so;
   so.mountpoint = opts->mountpoint;
-  so.fuse_args = f4::fuse_args(*opts, *client);
+  so.fuse_args = f4::fuse_args(*opts, *client, kLibraryHasIomap);
   if (*client == Client::kIomap)
     so.node_ids = fuse::kInodeNodeIds;
   so.foreground = opts->foreground;

@@ -166,7 +166,7 @@ util::Expected<Client, std::string> choose_client(IomapMount mode, bool library_
              " does not exist; load the fuse_iomap module (modprobe fuse_iomap)");
 }
 
-std::vector<std::string> fuse_args(const Options& o, Client client) {
+std::vector<std::string> fuse_args(const Options& o, Client client, bool library_has_iomap) {
   std::vector<std::string> a{"fuse4fs"};
   // fsname shows the image in /proc/mounts; commas would split the option.
   std::string fsname;
@@ -181,6 +181,8 @@ std::vector<std::string> fuse_args(const Options& o, Client client) {
     mo += "," + m;
   if (client == Client::kIomap)
     mo += ",iomap=required,root_nodeid=" + std::to_string(EXT2_ROOT_INO);
+  else if (library_has_iomap)
+    mo += ",iomap=off";
   a.push_back("-o");
   a.push_back(mo);
   if (o.debug)

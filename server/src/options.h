@@ -58,9 +58,12 @@ util::Expected<Client, std::string> choose_client(IomapMount mode, bool library_
 
 // The fuse_session_new arguments for @o mounted through @client (argv[0]
 // first).  fuse_iomap gets iomap=required and root_nodeid=2, so node ids
-// are ext4 inode numbers; the classic client gets neither (its kernel
-// module rejects root_nodeid=, and a stock libfuse does not know iomap=).
-std::vector<std::string> fuse_args(const Options& o, Client client = Client::kFuse);
+// are ext4 inode numbers.  The classic client gets iomap=off when
+// @library_has_iomap, so that FUSE_IOMAP_MOUNT in the environment cannot
+// move it to fuse_iomap without root_nodeid=; a stock libfuse knows no
+// iomap= (and the classic kernel module rejects root_nodeid=).
+std::vector<std::string> fuse_args(const Options& o, Client client = Client::kFuse,
+                                   bool library_has_iomap = false);
 
 extern const char kUsage[];
 

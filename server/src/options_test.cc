@@ -44,6 +44,9 @@ TEST(Options, IomapChoice) {
   EXPECT_EQ(parse_options({"-o", "iomap=off", "img", "mnt"})->iomap, IomapMount::kOff);
   auto a = fuse_args(*o, Client::kIomap);
   EXPECT_EQ(a[2], "fsname=img,subtype=fuse4fs,default_permissions,iomap=required,root_nodeid=2");
+  // Explicit, so that FUSE_IOMAP_MOUNT in the environment cannot override.
+  EXPECT_EQ(fuse_args(*o, Client::kFuse, true)[2],
+            "fsname=img,subtype=fuse4fs,default_permissions,iomap=off");
 }
 
 struct Choice {

@@ -74,7 +74,10 @@ mount_fs() {
 	rm -f "$work/server.rc"
 	(
 		rc=0
-		"$fuse4fs" "$img" "$mnt" -f "$@" >"$work/server.log" 2>&1 &
+		# iomap=auto (the default) without the module: the classic client,
+		# whatever the library's FUSE_IOMAP_MOUNT default says.
+		FUSE_IOMAP_MOUNT=required \
+			"$fuse4fs" "$img" "$mnt" -f "$@" >"$work/server.log" 2>&1 &
 		echo $! >"$work/server.pid"
 		wait $! || rc=$?
 		echo "$rc" >"$work/server.rc"
