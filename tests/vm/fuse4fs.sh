@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fuse4fs serves an ext4 scratch disk through fuse_iomap.ko on the classic
+# data path (data through the server): -o iomap=required makes it open
+# /dev/fuse_iomap and mount with root_nodeid=2, so node ids are inode
+# numbers.  A namespace and data workload, unmount (the server writes
+# back and exits 0), e2fsck -fn, then mount -t fuse4fs (iomap=auto picks
+# the module) read-only shows the same data.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+bin=/mnt/lab/build/userspace/fuse4fs
+[ -x "$bin/fuse4fs" ] || skip "fuse4fs not built (scripts/lab build --part server)"
+disk=$(scratch_disk)
+
+must modprobe fuse_iomap
+content=$(mktemp -d)
+mkdir -p "$content/dir/sub"
+echo "hello from mke2fs -d" > "$content/dir/greeting"
+head -c 300000 /dev/urandom > "$content/dir/sub/random"
+must mke2fs -q -F -t ext4 -b 4096 -d "$content" "$disk" 512M
+mnt=$(mktemp -d)
+
+"$bin/fuse4fs" "$disk" "$mnt" -f -o iomap=required > "$LAB_OUT/fuse4fs-server.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	grep -q " $mnt " /proc/mounts && break
+	kill -0 "$pid" 2>/dev/null || { cat "$LAB_OUT/fuse4fs-server.log"; fail "fuse4fs exited"; }
+	sleep 0.1
+done
+grep " $mnt " /proc/mounts || fail "nothing mounted"
+grep -q " $mnt fuse_iomap.fuse4fs " /proc/mounts || fail "not mounted as fuse_iomap.fuse4fs"
+[ "$(stat -c %i "$mnt")" = 2 ] || fail "root is inode $(stat -c %i "$mnt"), not 2"
+
+cd "$mnt"
+[ "$(cat dir/greeting)" = "hello from mke2fs -d" ] || fail "greeting reads wrong"
+must cmp dir/sub/random "$content/dir/sub/random"
+must sh -c 'head -c 5000000 /dev/urandom > medium'
+must dd if=/dev/urandom of=large bs=1M count=16 status=none
+must mkdir -p a/b
+must sh -c 'echo one > a/one'
+must mv a/one a/b/moved
+[ "$(cat a/b/moved)" = one ] || fail "read after rename"
+must ln medium medium-link
+[ "$(stat -c %h medium)" = 2 ] || fail "link count $(stat -c %h medium)"
+must ln -s dir/greeting fastlink
+[ "$(readlink fastlink)" = dir/greeting ] || fail "readlink"
+must mkfifo fifo
+must chmod 0640 medium
+must truncate -s 12345 large
+[ "$(stat -c %s large)" = 12345 ] || fail "truncate"
+must sh -c 'echo gone > victim && rm victim'
+must sh -c 'mkdir emptydir && rmdir emptydir'
+must stat -f .
+must sync
+find . -type f ! -name fifo -print0 | sort -z | xargs -0 sha256sum > /tmp/manifest
+cd /
+
+must umount "$mnt"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 0 ] || { cat "$LAB_OUT/fuse4fs-server.log"; fail "fuse4fs exited with $rc"; }
+must e2fsck -fn "$disk"
+
+# mount(8) finds the helper in /sbin (the guest root is a snapshot).
+must ln -sf "$bin/mount.fuse4fs" /sbin/mount.fuse4fs
+must mount -t fuse4fs -o ro,nofail "$disk" "$mnt"
+grep -q " $mnt fuse_iomap.fuse4fs ro," /proc/mounts || fail "auto did not pick fuse_iomap"
+(cd "$mnt" && sha256sum --quiet -c /tmp/manifest) || fail "data differs after remount"
+[ -p "$mnt/fifo" ] || fail "fifo missing"
+[ "$(stat -c %a "$mnt/medium")" = 640 ] || fail "mode lost"
+must umount "$mnt"
+for _ in $(seq 100); do
+	pgrep -x fuse4fs > /dev/null || break
+	sleep 0.1
+done
+must e2fsck -fn "$disk"
+must rmmod fuse_iomap
+echo "ok: fuse4fs served ext4 through fuse_iomap"
