@@ -54,6 +54,13 @@ run_suite fuse
 
 must modprobe fuse_iomap
 export FUSE_IOMAP_MOUNT=required
+# The variable must really move the suite's servers: hello (high-level
+# API, daemonizes) has to mount as fuse_iomap.hello.
+mnt=$(mktemp -d)
+must "$work/build/example/hello" "$mnt"
+grep -q " $mnt fuse_iomap.hello " /proc/mounts ||
+	fail "FUSE_IOMAP_MOUNT=required did not mount fuse_iomap: $(grep " $mnt " /proc/mounts)"
+must umount "$mnt"
 run_suite iomap
 unset FUSE_IOMAP_MOUNT
 grep -q 'fuse_iomap' /proc/modules || fail "fuse_iomap unloaded itself"
