@@ -69,6 +69,53 @@ static int name(struct mnt_idmap *idmap, struct inode *dir,		\
 #endif
 
 /*
+ * Dentry operations
+ * -----------------
+ */
+
+/**
+ * FIM_COMPAT_DEFINE_D_REVALIDATE() - define dentry_operations.d_revalidate
+ * @name: the function to define, for the ops table
+ * @impl: int (*)(struct dentry *, unsigned int flags), returning 1 if the
+ *	dentry is still valid, 0 if not, or a negative errno; it must return
+ *	-ECHILD in RCU walk (LOOKUP_RCU) when it would need to sleep
+ *
+ * Since v6.14 ->d_revalidate also gets the parent and the name; @impl does
+ * not need them, so one implementation serves both forms.
+ */
+#ifdef HAVE_D_REVALIDATE_DIR_NAME
+#define FIM_COMPAT_DEFINE_D_REVALIDATE(name, impl)			\
+static int name(struct inode *dir, const struct qstr *qname,		\
+		struct dentry *dentry, unsigned int flags)		\
+{									\
+	return impl(dentry, flags);					\
+}
+#else
+#define FIM_COMPAT_DEFINE_D_REVALIDATE(name, impl)			\
+static int name(struct dentry *dentry, unsigned int flags)		\
+{									\
+	return impl(dentry, flags);					\
+}
+#endif
+
+/**
+ * fim_compat_set_default_d_op() - dentry operations for every new dentry
+ * @sb: the superblock being set up
+ * @ops: the operations
+ *
+ * super_block.s_d_op gave way to set_default_d_op().
+ */
+static inline void fim_compat_set_default_d_op(struct super_block *sb,
+					       const struct dentry_operations *ops)
+{
+#ifdef HAVE_SET_DEFAULT_D_OP
+	set_default_d_op(sb, ops);
+#else
+	sb->s_d_op = ops;
+#endif
+}
+
+/*
  * Module namespaces
  * -----------------
  */

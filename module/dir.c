@@ -15,8 +15,90 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "fim.h"
 #include "req.h"
+
+/*
+ * A dentry's deadline lives in d_fsdata as jiffies: until then the entry
+ * (positive or negative) is trusted; after it, d_revalidate asks again.
+ */
+static void fim_dentry_set_expiry(struct dentry *dentry, u64 sec, u32 nsec)
+{
+	dentry->d_fsdata = (void *)fim_timeout_to_jiffies(sec, nsec);
+}
+
+static bool fim_dentry_expired(const struct dentry *dentry)
+{
+	return time_after(jiffies, (unsigned long)READ_ONCE(dentry->d_fsdata));
+}
+
+/*
+ * Ask the server again for an expired entry.  Valid if it still names the
+ * same node (whose attributes are refreshed on the way), or still nothing
+ * for a negative entry.
+ */
+static int fim_d_revalidate_impl(struct dentry *dentry, unsigned int flags)
+{
+	struct fuse_entry_out *out;
+	struct dentry *parent;
+	struct inode *dir, *inode;
+	struct fim_req *req;
+	int error, valid;
+
+	if (!fim_dentry_expired(dentry))
+		return 1;
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+
+	parent = dget_parent(dentry);
+	dir = d_inode(parent);
+	req = fim_req_alloc(fim_conn_of(dir), FUSE_LOOKUP, FIM_I(dir)->nodeid,
+			    dentry->d_name.len + 1, sizeof(*out));
+	if (IS_ERR(req)) {
+		dput(parent);
+		return PTR_ERR(req);
+	}
+	memcpy(fim_req_args(req), dentry->d_name.name, dentry->d_name.len);
+	error = fim_req_send(fim_conn_of(dir), req);
+	out = req->out;
+	if (error == -ENOENT || (!error && !out->nodeid)) {
+		valid = d_really_is_negative(dentry);
+		if (valid && !error)
+			fim_dentry_set_expiry(dentry, out->entry_valid,
+					      out->entry_valid_nsec);
+	} else if (error) {
+		valid = error == -ENOMEM || error == -EINTR ? error : 0;
+	} else if (d_really_is_negative(dentry) ||
+		   FIM_I(d_inode(dentry))->nodeid != out->nodeid) {
+		valid = 0;	/* the name now means another node */
+	} else {
+		inode = fim_iget(dir->i_sb, out->nodeid, &out->attr,
+				 out->attr_valid, out->attr_valid_nsec);
+		if (IS_ERR(inode)) {
+			valid = 0;
+		} else {
+			/* The server counted this lookup too. */
+			spin_lock(&FIM_I(inode)->lock);
+			FIM_I(inode)->nlookup++;
+			spin_unlock(&FIM_I(inode)->lock);
+			iput(inode);
+			fim_dentry_set_expiry(dentry, out->entry_valid,
+					      out->entry_valid_nsec);
+			valid = 1;
+		}
+	}
+	fim_req_put(req);
+	dput(parent);
+	return valid;
+}
+
+FIM_COMPAT_DEFINE_D_REVALIDATE(fim_d_revalidate, fim_d_revalidate_impl);
+
+/* Entry timeouts from the server are honoured through d_revalidate. */
+const struct dentry_operations fim_dentry_ops = {
+	.d_revalidate	= fim_d_revalidate,
+};
 
 /**
  * fim_lookup() - inode_operations.lookup
@@ -48,8 +130,16 @@ struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 	error = fim_req_send(fc, req);
 	out = req->out;
 	if (error == -ENOENT || (!error && !out->nodeid)) {
-		error = 0;	/* negative entry */
+		/* Negative entry: cached for entry_valid, or not at all. */
+		if (error)
+			fim_dentry_set_expiry(dentry, 0, 0);
+		else
+			fim_dentry_set_expiry(dentry, out->entry_valid,
+					      out->entry_valid_nsec);
+		error = 0;
 	} else if (!error) {
+		fim_dentry_set_expiry(dentry, out->entry_valid,
+				      out->entry_valid_nsec);
 		inode = fim_iget(dir->i_sb, out->nodeid, &out->attr,
 				 out->attr_valid, out->attr_valid_nsec);
 		if (IS_ERR(inode)) {

@@ -266,6 +266,7 @@ void fim_evict_inode(struct inode *inode);
 
 /* dir.c */
 extern const struct file_operations fim_dir_file_ops;
+extern const struct dentry_operations fim_dentry_ops;
 struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 			  unsigned int flags);
 

@@ -90,6 +90,8 @@ static int fim_make_entry(struct inode *dir, struct dentry *dentry,
 	spin_lock(&FIM_I(inode)->lock);
 	FIM_I(inode)->nlookup++;
 	spin_unlock(&FIM_I(inode)->lock);
+	dentry->d_fsdata = (void *)fim_timeout_to_jiffies(out->entry_valid,
+							  out->entry_valid_nsec);
 	d_drop(dentry);
 	d_add(dentry, inode);
 	fim_attr_expire(dir);

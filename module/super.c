@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/statfs.h>
 
+#include "compat.h"
 #include "fim.h"
 #include "req.h"
 
@@ -367,6 +368,7 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 
 	sb->s_magic = FIM_SUPER_MAGIC;
 	sb->s_op = &fim_super_ops;
+	fim_compat_set_default_d_op(sb, &fim_dentry_ops);
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
