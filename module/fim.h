@@ -185,6 +185,7 @@ static inline struct fim_inode *FIM_I(struct inode *inode)
  * @default_permissions: the kernel checks permissions from the mode bits
  * @allow_other: users other than @user_id may access the mount
  * @destroy_sent: DESTROY went out at unmount
+ * @debugfs: this mount's directory in debugfs, or NULL/ERR_PTR
  *
  * All fields are set once while the superblock is set up.
  */
@@ -198,6 +199,7 @@ struct fim_mount {
 	bool			default_permissions;
 	bool			allow_other;
 	bool			destroy_sent;
+	struct dentry		*debugfs;
 };
 
 static inline struct fim_mount *FIM_SB(struct super_block *sb)
@@ -238,6 +240,12 @@ struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns);
 struct fim_conn *fim_conn_get(struct fim_conn *fc);
 void fim_conn_put(struct fim_conn *fc);
 void fim_conn_abort(struct fim_conn *fc);
+
+/* debugfs.c */
+void fim_debugfs_add(struct super_block *sb);
+void fim_debugfs_remove(struct super_block *sb);
+void fim_debugfs_init(void);
+void fim_debugfs_exit(void);
 
 /* super.c */
 int fim_super_init(void);

@@ -37,15 +37,17 @@ static int __init fim_init(void)
 	if (error)
 		goto out_inode_cache_exit;
 
+	fim_debugfs_init();
 	error = fim_super_init();
 	if (error)
-		goto out_dev_exit;
+		goto out_debugfs_exit;
 
 	pr_info("version %s loaded, protocol %u.%u\n", FIM_VERSION,
 		FUSE_KERNEL_VERSION, FUSE_KERNEL_MINOR_VERSION);
 	return 0;
 
-out_dev_exit:
+out_debugfs_exit:
+	fim_debugfs_exit();
 	fim_dev_exit();
 out_inode_cache_exit:
 	fim_inode_cache_exit();
@@ -55,6 +57,7 @@ out_inode_cache_exit:
 static void __exit fim_exit(void)
 {
 	fim_super_exit();
+	fim_debugfs_exit();
 	fim_dev_exit();
 	fim_inode_cache_exit();
 }

@@ -401,6 +401,7 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	error = fim_send_init(fc);
 	if (error)
 		goto out_abort;
+	fim_debugfs_add(sb);
 	fput(file);
 	return 0;
 
@@ -482,6 +483,8 @@ static void fim_kill_sb(struct super_block *sb)
 {
 	struct fim_mount *fm = FIM_SB(sb);
 
+	if (fm)
+		fim_debugfs_remove(sb);
 	/* Evicting the inodes queues their FORGETs before DESTROY. */
 	if (sb->s_bdev)
 		kill_block_super(sb);

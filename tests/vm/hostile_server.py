@@ -293,6 +293,35 @@ def main() -> int:
     child.wait(10)
     chk.expect("stuck waiter released when the server goes", child.returncode != 0, True)
     srv2.thread.join(5)
+
+    # The debugfs control files: a count of waiting requests, and an abort
+    # that frees a stuck waiter without killing the server.
+    fd3 = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd3, mnt)
+    srv3 = Server(fd3)
+    srv3.thread.start()
+    dev = os.stat(mnt).st_dev
+    ctl = f"/sys/kernel/debug/fuse_iomap/{os.major(dev)}:{os.minor(dev)}"
+    child = subprocess.Popen([sys.executable, "-c", f"import os; os.stat('{p}slow')"],
+                             stderr=subprocess.PIPE, text=True)
+    waiting = 0
+    for _ in range(100):      # the child needs a moment to start and look up
+        with open(f"{ctl}/waiting") as f:
+            waiting = int(f.read())
+        if waiting:
+            break
+        time.sleep(0.1)
+    chk.expect("debugfs counts the stuck request", waiting >= 1, True)
+    with open(f"{ctl}/abort", "w") as f:
+        f.write("1")
+    child.wait(10)
+    chk.expect("abort frees the stuck waiter", "ConnectionAbortedError" in (child.stderr.read()
+               if child.stderr else ""), True)
+    chk.expect("umount after abort",
+               subprocess.run(["umount", mnt], check=False).returncode, 0)
+    chk.expect("control directory removed at umount", os.path.exists(ctl), False)
+    srv3.die_now.set()
+    srv3.thread.join(5)
     print(f"hostile: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 
