@@ -244,10 +244,32 @@ static int fim_dir_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int fim_dir_fsync(struct file *file, loff_t start, loff_t end,
+			 int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fuse_fsync_in in = { };
+	int error;
+
+	if (READ_ONCE(fc->no_fsyncdir))
+		return 0;
+	in.fh = ((struct fim_file *)file->private_data)->fh;
+	in.fsync_flags = datasync ? FUSE_FSYNC_FDATASYNC : 0;
+	error = fim_simple_request(fc, FUSE_FSYNCDIR, FIM_I(inode)->nodeid,
+				   &in, sizeof(in), NULL, 0);
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_fsyncdir, true);
+		error = 0;
+	}
+	return error;
+}
+
 const struct file_operations fim_dir_file_ops = {
 	.llseek		= generic_file_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= fim_readdir,
 	.open		= fim_dir_open,
 	.release	= fim_dir_release,
+	.fsync		= fim_dir_fsync,
 };

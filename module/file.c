@@ -16,6 +16,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+/* falloc.h relies on the types fs.h brings in. */
+#include <linux/falloc.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -235,18 +237,130 @@ static int fim_file_fsync(struct file *file, loff_t start, loff_t end,
 	int error;
 
 	in.fh = ff->fh;
-	in.fsync_flags = datasync ? 1 : 0;	/* FUSE_FSYNC_FDATASYNC */
+	in.fsync_flags = datasync ? FUSE_FSYNC_FDATASYNC : 0;
 	error = fim_simple_request(fim_conn_of(inode), FUSE_FSYNC,
 				   FIM_I(inode)->nodeid, &in, sizeof(in),
 				   NULL, 0);
 	return error == -ENOSYS ? 0 : error;
 }
 
+/*
+ * close(2) of a descriptor: the server may write back or report a
+ * deferred error.  No lock owner is sent: POSIX locks are not supported
+ * by this client yet.
+ */
+static int fim_file_flush(struct file *file, fl_owner_t id)
+{
+	struct inode *inode = file_inode(file);
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fim_file *ff = file->private_data;
+	struct fuse_flush_in in = { };
+	int error;
+
+	if (READ_ONCE(fc->no_flush))
+		return 0;
+	in.fh = ff->fh;
+	error = fim_simple_request(fc, FUSE_FLUSH, FIM_I(inode)->nodeid, &in,
+				   sizeof(in), NULL, 0);
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_flush, true);
+		error = 0;
+	}
+	return error;
+}
+
+static long fim_file_fallocate(struct file *file, int mode, loff_t offset,
+			       loff_t length)
+{
+	struct inode *inode = file_inode(file);
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fim_file *ff = file->private_data;
+	struct fuse_fallocate_in in = { };
+	int error;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+		     FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if (READ_ONCE(fc->no_fallocate))
+		return -EOPNOTSUPP;
+	in.fh = ff->fh;
+	in.offset = offset;
+	in.length = length;
+	in.mode = mode;
+	inode_lock(inode);
+	error = fim_simple_request(fc, FUSE_FALLOCATE, FIM_I(inode)->nodeid,
+				   &in, sizeof(in), NULL, 0);
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_fallocate, true);
+		error = -EOPNOTSUPP;
+	}
+	if (!error && !(mode & FALLOC_FL_KEEP_SIZE) &&
+	    offset + length > i_size_read(inode))
+		i_size_write(inode, offset + length);
+	/* Blocks and times changed on the server. */
+	spin_lock(&FIM_I(inode)->lock);
+	FIM_I(inode)->attr_expires = jiffies - 1;
+	spin_unlock(&FIM_I(inode)->lock);
+	inode_unlock(inode);
+	return error;
+}
+
+/*
+ * SEEK_DATA and SEEK_HOLE ask the server, which knows the holes; a server
+ * without LSEEK gets the generic answer (all data up to the size).  The
+ * other whences need the server's idea of the size for SEEK_END.
+ */
+static loff_t fim_file_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(file);
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fim_file *ff = file->private_data;
+	struct fuse_lseek_in in = { };
+	struct fuse_lseek_out out;
+	int error;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+		if (whence == SEEK_END) {
+			error = fim_inode_refresh(inode, true);
+			if (error)
+				return error;
+		}
+		return generic_file_llseek(file, offset, whence);
+	}
+	if (READ_ONCE(fc->no_lseek))
+		goto fallback;
+	in.fh = ff->fh;
+	in.offset = offset;
+	in.whence = whence;
+	error = fim_simple_request(fc, FUSE_LSEEK, FIM_I(inode)->nodeid, &in,
+				   sizeof(in), &out, sizeof(out));
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_lseek, true);
+		goto fallback;
+	}
+	if (error)
+		return error;
+	if (out.offset > MAX_LFS_FILESIZE || (loff_t)out.offset < offset) {
+		pr_warn_ratelimited("LSEEK reply %llu is before %lld or too large\n",
+				    out.offset, offset);
+		return -EIO;
+	}
+	return vfs_setpos(file, out.offset, inode->i_sb->s_maxbytes);
+
+fallback:
+	error = fim_inode_refresh(inode, false);
+	if (error)
+		return error;
+	return generic_file_llseek(file, offset, whence);
+}
+
 const struct file_operations fim_file_ops = {
-	.llseek		= generic_file_llseek,
+	.llseek		= fim_file_llseek,
 	.read_iter	= fim_file_read_iter,
 	.write_iter	= fim_file_write_iter,
 	.open		= fim_file_open,
 	.release	= fim_file_release,
+	.flush		= fim_file_flush,
 	.fsync		= fim_file_fsync,
+	.fallocate	= fim_file_fallocate,
 };

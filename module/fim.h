@@ -98,6 +98,11 @@ struct fim_bdev {
  * @max_read: largest READ reply the mount allows, bytes
  * @time_gran: timestamp granularity the server reported, ns
  * @iomap: the server negotiated FUSE_IOMAP
+ * @no_flush: the server answered FLUSH with ENOSYS; don't send it again
+ * @no_fsyncdir: likewise for FSYNCDIR
+ * @no_syncfs: likewise for SYNCFS
+ * @no_fallocate: likewise for FALLOCATE
+ * @no_lseek: likewise for LSEEK
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -126,6 +131,16 @@ struct fim_conn {
 	u32			max_read;
 	u32			time_gran;
 	bool			iomap;
+
+	/*
+	 * Latched when the server answers ENOSYS; only optimisations, so
+	 * racing setters and readers are harmless.
+	 */
+	bool			no_flush;
+	bool			no_fsyncdir;
+	bool			no_syncfs;
+	bool			no_fallocate;
+	bool			no_lseek;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;

@@ -309,11 +309,38 @@ static int fim_show_options(struct seq_file *m, struct dentry *root)
 	return 0;
 }
 
+/*
+ * syncfs(2) and unmount: ask the server to write everything back.  Only
+ * servers of protocol 7.34 and later know SYNCFS.
+ */
+static int fim_sync_fs(struct super_block *sb, int wait)
+{
+	struct fim_mount *fm = FIM_SB(sb);
+	struct fim_conn *fc = fm->conn;
+	struct fuse_syncfs_in in = { };
+	int error;
+
+	if (!wait || READ_ONCE(fc->no_syncfs) || !READ_ONCE(fc->initialized) ||
+	    fc->proto_minor < 34)
+		return 0;
+	error = fim_simple_request(fc, FUSE_SYNCFS, fm->root_nodeid, &in,
+				   sizeof(in), NULL, 0);
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_syncfs, true);
+		error = 0;
+	}
+	/* A dead connection has nothing left to write back. */
+	if (error == -ENOTCONN || error == -ECONNABORTED)
+		error = 0;
+	return error;
+}
+
 static const struct super_operations fim_super_ops = {
 	.alloc_inode	= fim_alloc_inode,
 	.free_inode	= fim_free_inode,
 	.evict_inode	= fim_evict_inode,
 	.statfs		= fim_statfs,
+	.sync_fs	= fim_sync_fs,
 	.show_options	= fim_show_options,
 };
 

@@ -4,7 +4,8 @@
 # libfuse's passthrough_ll example (Debian's libfuse3-dev) mirrors a
 # directory through fuse_iomap: the namespace operations (mknod/create,
 # mkdir, symlink, link, unlink, rmdir, rename; RENAME2 flags are refused
-# by this server), setattr (chmod, truncate, utimes) and data written through
+# by this server), setattr (chmod, truncate, utimes), fallocate,
+# SEEK_DATA/SEEK_HOLE and syncfs, and data written through
 # the mount must appear in the source directory, and the other way round.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -12,7 +13,8 @@ set -euo pipefail
 examples=/usr/share/doc/libfuse3-dev/examples
 [ -f "$examples/passthrough_ll.c" ] || skip "no libfuse examples"
 read -r -a fuse_flags <<< "$(pkg-config --cflags --libs fuse3)"
-must gcc -O1 -o /tmp/passthrough_ll "$examples/passthrough_ll.c" "${fuse_flags[@]}"
+# The example only calls fallocate(2) when told it exists.
+must gcc -O1 -DHAVE_FALLOCATE -o /tmp/passthrough_ll "$examples/passthrough_ll.c" "${fuse_flags[@]}"
 
 must modprobe fuse_iomap
 src=$(mktemp -d)
@@ -55,6 +57,23 @@ must truncate -s 3 "$mnt/big"
 [ "$(stat -c %s "$mnt/big")" = 3 ] || fail "truncate not in mount"
 must touch -d @1000000000.5 "$mnt/big"
 [ "$(stat -c %Y "$src/big")" = 1000000000 ] || fail "utimes not in source"
+# fallocate and SEEK_DATA/SEEK_HOLE are passed to the server.
+must fallocate -l 1M "$mnt/alloc"
+[ "$(stat -c %s "$src/alloc")" = 1048576 ] || fail "fallocate size not in source"
+must fallocate -n -o 1M -l 1M "$mnt/alloc"
+[ "$(stat -c %s "$mnt/alloc")" = 1048576 ] || fail "fallocate --keep-size changed the size"
+must truncate -s 8M "$mnt/sparse"
+must dd if=/dev/urandom of="$mnt/sparse" bs=4k count=1 seek=1024 conv=notrunc status=none
+python3 - "$mnt/sparse" <<'PY' || fail "SEEK_DATA/SEEK_HOLE through the mount"
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+data = os.lseek(fd, 0, os.SEEK_DATA)
+hole = os.lseek(fd, data, os.SEEK_HOLE)
+print("data at", data, "hole at", hole)
+assert data == 4 << 20 and hole > data, (data, hole)
+PY
+must rm "$mnt/alloc" "$mnt/sparse"
+must sync -f "$mnt"
 must mkfifo "$mnt/fifo"
 [ -p "$src/fifo" ] || fail "mkfifo"
 must rm "$mnt/fifo" "$mnt/sym" "$mnt/existing"
