@@ -15,6 +15,8 @@
 #include <linux/bio.h>
 #include <linux/iomap.h>
 #include <linux/module.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/slab.h>
 
 #include "compat_autoconf.h"
 
@@ -112,6 +114,47 @@ static inline void fim_compat_set_default_d_op(struct super_block *sb,
 	set_default_d_op(sb, ops);
 #else
 	sb->s_d_op = ops;
+#endif
+}
+
+/*
+ * POSIX ACLs
+ * ----------
+ */
+
+/**
+ * fim_compat_posix_acl_to_xattr() - encode an ACL as its xattr value
+ * @ns: user namespace the ids are mapped into
+ * @acl: the ACL
+ * @size: set to the value's size, bytes
+ *
+ * Newer kernels allocate the value in posix_acl_to_xattr(); older ones
+ * fill a buffer the caller sized with posix_acl_xattr_size().
+ *
+ * Return: a kmalloc'd value the caller kfree()s, or an ERR_PTR.
+ */
+static inline void *fim_compat_posix_acl_to_xattr(struct user_namespace *ns,
+						  const struct posix_acl *acl,
+						  size_t *size)
+{
+#ifdef HAVE_POSIX_ACL_TO_XATTR_ALLOC
+	void *value = posix_acl_to_xattr(ns, acl, size, GFP_KERNEL);
+
+	return value ? value : ERR_PTR(-ENOMEM);
+#else
+	size_t len = posix_acl_xattr_size(acl->a_count);
+	void *value = kmalloc(len, GFP_KERNEL);
+	int ret;
+
+	if (!value)
+		return ERR_PTR(-ENOMEM);
+	ret = posix_acl_to_xattr(ns, acl, value, len);
+	if (ret < 0) {
+		kfree(value);
+		return ERR_PTR(ret);
+	}
+	*size = ret;
+	return value;
 #endif
 }
 

@@ -293,6 +293,15 @@ extern const struct dentry_operations fim_dentry_ops;
 struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 			  unsigned int flags);
 
+/* xattr.c */
+extern const struct xattr_handler * const fim_xattr_handlers[];
+ssize_t fim_listxattr(struct dentry *dentry, char *list, size_t size);
+struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu);
+struct posix_acl *fim_get_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+			      int type);
+int fim_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+		struct posix_acl *acl, int type);
+
 /* file.c */
 extern const struct file_operations fim_file_ops;
 int fim_file_open_common(struct inode *inode, struct file *file, bool isdir);

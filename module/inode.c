@@ -470,6 +470,10 @@ static const char *fim_get_link(struct dentry *dentry, struct inode *inode,
 
 const struct inode_operations fim_file_inode_ops = {
 	.setattr	= fim_inode_setattr,
+	.listxattr	= fim_listxattr,
+	.get_inode_acl	= fim_get_inode_acl,
+	.get_acl	= fim_get_acl,
+	.set_acl	= fim_set_acl,
 	.permission	= fim_inode_permission,
 	.getattr	= fim_inode_getattr,
 };
@@ -477,6 +481,7 @@ const struct inode_operations fim_file_inode_ops = {
 const struct inode_operations fim_symlink_inode_ops = {
 	.get_link	= fim_get_link,
 	.setattr	= fim_inode_setattr,
+	.listxattr	= fim_listxattr,
 	.getattr	= fim_inode_getattr,
 };
 

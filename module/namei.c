@@ -106,7 +106,11 @@ static int fim_mknod(struct mnt_idmap *idmap, struct inode *dir,
 	struct fuse_mknod_in in = { };
 	struct fim_req *req;
 
-	in.mode = mode;
+	/*
+	 * SB_POSIXACL keeps the VFS from applying the umask; without
+	 * FUSE_DONT_MASK negotiated the client applies it, as fuse does.
+	 */
+	in.mode = mode & ~current_umask();
 	in.rdev = new_encode_dev(rdev);
 	in.umask = current_umask();
 	req = fim_name_req(dir, FUSE_MKNOD, &in, sizeof(in), &dentry->d_name,
@@ -129,7 +133,7 @@ static int fim_mkdir_impl(struct mnt_idmap *idmap, struct inode *dir,
 	struct fuse_mkdir_in in = { };
 	struct fim_req *req;
 
-	in.mode = mode;
+	in.mode = mode & ~current_umask();	/* as in fim_mknod() */
 	in.umask = current_umask();
 	req = fim_name_req(dir, FUSE_MKDIR, &in, sizeof(in), &dentry->d_name,
 			   NULL, 0, sizeof(struct fuse_entry_out));
@@ -269,5 +273,9 @@ const struct inode_operations fim_dir_inode_ops = {
 	.rename		= fim_rename,
 	.setattr	= fim_inode_setattr,
 	.permission	= fim_inode_permission,
+	.listxattr	= fim_listxattr,
+	.get_inode_acl	= fim_get_inode_acl,
+	.get_acl	= fim_get_acl,
+	.set_acl	= fim_set_acl,
 	.getattr	= fim_inode_getattr,
 };

@@ -397,6 +397,9 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	sb->s_op = &fim_super_ops;
 	fim_compat_set_default_d_op(sb, &fim_dentry_ops);
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_xattr = fim_xattr_handlers;
+	/* ACLs are the server's to enforce; never apply the umask for it. */
+	sb->s_flags |= SB_POSIXACL;
 	sb->s_time_gran = 1;
 	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
 	if (sb->s_bdev) {

@@ -5,7 +5,8 @@
 # directory through fuse_iomap: the namespace operations (mknod/create,
 # mkdir, symlink, link, unlink, rmdir, rename; RENAME2 flags are refused
 # by this server), setattr (chmod, truncate, utimes), fallocate,
-# SEEK_DATA/SEEK_HOLE and syncfs, and data written through
+# SEEK_DATA/SEEK_HOLE, syncfs, the umask, xattrs and POSIX ACLs, and data
+# written through
 # the mount must appear in the source directory, and the other way round.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +22,7 @@ src=$(mktemp -d)
 mnt=$(mktemp -d)
 echo before > "$src/existing"
 pid=$(FIMMOUNT_LOG="$LAB_OUT/passthrough_ll.log" python3 "$(dirname "$0")/fimmount.py" \
-	"$mnt" -o subtype=passthrough -- /tmp/passthrough_ll -f -o "source=$src" '{dev}')
+	"$mnt" -o subtype=passthrough -- /tmp/passthrough_ll -f -o "source=$src,xattr" '{dev}')
 echo "server pid $pid"
 
 [ "$(cat "$mnt/existing")" = before ] || fail "existing file not visible"
@@ -74,6 +75,22 @@ assert data == 4 << 20 and hole > data, (data, hole)
 PY
 must rm "$mnt/alloc" "$mnt/sparse"
 must sync -f "$mnt"
+# The umask applies to new files (SB_POSIXACL keeps the VFS from doing it).
+(umask 027 && touch "$mnt/masked")
+[ "$(stat -c %a "$src/masked")" = 640 ] || fail "umask not applied: $(stat -c %a "$src/masked")"
+# Extended attributes and POSIX ACLs go to the server.
+must setfattr -n user.colour -v blue "$mnt/masked"
+[ "$(getfattr --only-values -n user.colour "$src/masked")" = blue ] || fail "setxattr not in source"
+[ "$(getfattr --only-values -n user.colour "$mnt/masked")" = blue ] || fail "getxattr"
+getfattr -d "$mnt/masked" | grep -q '^user.colour="blue"' || fail "listxattr"
+must setfattr -x user.colour "$mnt/masked"
+must_fail getfattr -n user.colour "$src/masked"
+must setfacl -m u:1234:r "$mnt/masked"
+getfacl -n "$src/masked" | grep -q '^user:1234:r--' || fail "ACL not in source"
+getfacl -n "$mnt/masked" | grep -q '^user:1234:r--' || fail "ACL not read back"
+must setfacl -b "$mnt/masked"
+! getfacl -n "$src/masked" | grep -q '^user:1234' || fail "ACL not removed"
+must rm "$mnt/masked"
 must mkfifo "$mnt/fifo"
 [ -p "$src/fifo" ] || fail "mkfifo"
 must rm "$mnt/fifo" "$mnt/sym" "$mnt/existing"
