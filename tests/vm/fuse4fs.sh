@@ -4,7 +4,8 @@
 # fuse4fs serves an ext4 scratch disk through fuse_iomap.ko on the classic
 # data path (data through the server): -o iomap=required makes it open
 # /dev/fuse_iomap and mount with root_nodeid=2, so node ids are inode
-# numbers.  A namespace and data workload, unmount (the server writes
+# numbers.  A namespace and data workload (with fallocate, SEEK_HOLE,
+# xattrs, ACLs and RENAME_EXCHANGE), unmount (the server writes
 # back and exits 0), e2fsck -fn, then mount -t fuse4fs (iomap=auto picks
 # the module) read-only shows the same data.
 set -euo pipefail
@@ -52,6 +53,26 @@ must truncate -s 12345 large
 [ "$(stat -c %s large)" = 12345 ] || fail "truncate"
 must sh -c 'echo gone > victim && rm victim'
 must sh -c 'mkdir emptydir && rmdir emptydir'
+# fallocate, SEEK_HOLE, xattrs, ACLs and RENAME_EXCHANGE reach the server.
+must fallocate -l 1M prealloc
+must fallocate -n -o 1M -l 1M prealloc
+[ "$(stat -c %s prealloc)" = 1048576 ] || fail "fallocate size $(stat -c %s prealloc)"
+must dd if=/dev/urandom of=holey bs=4k count=1 seek=256 status=none
+python3 - holey <<'PY' || fail "SEEK_DATA/SEEK_HOLE"
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+assert os.lseek(fd, 0, os.SEEK_HOLE) == 0, "no hole at 0"
+assert os.lseek(fd, 0, os.SEEK_DATA) == 1 << 20, "data not at 1 MiB"
+PY
+must fallocate -p -o 1M -l 4096 holey
+must setfattr -n user.note -v kept medium
+[ "$(getfattr --only-values -n user.note medium)" = kept ] || fail "xattr"
+must setfacl -m u:4321:rw medium
+getfacl -n medium | grep -q '^user:4321:rw-' || fail "ACL"
+must sh -c 'echo left > left && echo right > right'
+must mv --exchange left right
+[ "$(cat left)" = right ] || fail "RENAME_EXCHANGE: left"
+[ "$(cat right)" = left ] || fail "RENAME_EXCHANGE: right"
 must stat -f .
 must sync
 find . -type f ! -name fifo -print0 | sort -z | xargs -0 sha256sum > /tmp/manifest
@@ -69,7 +90,8 @@ must mount -t fuse4fs -o ro,nofail "$disk" "$mnt"
 grep -q " $mnt fuse_iomap.fuse4fs ro," /proc/mounts || fail "auto did not pick fuse_iomap"
 (cd "$mnt" && sha256sum --quiet -c /tmp/manifest) || fail "data differs after remount"
 [ -p "$mnt/fifo" ] || fail "fifo missing"
-[ "$(stat -c %a "$mnt/medium")" = 640 ] || fail "mode lost"
+[ "$(getfattr --only-values -n user.note "$mnt/medium")" = kept ] || fail "xattr lost"
+getfacl -n "$mnt/medium" | grep -q '^user:4321:rw-' || fail "ACL lost"
 must umount "$mnt"
 for _ in $(seq 100); do
 	pgrep -x fuse4fs > /dev/null || break
