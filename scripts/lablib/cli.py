@@ -61,6 +61,25 @@ def cmd_shell(args: argparse.Namespace) -> int:
         smp=args.smp, append=args.append, keep_disks=args.keep_disks, interactive=True))
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import build, libfuse, server, vm
+
+    start = time.monotonic()
+    progress("demo: setting up the lab and building everything (cached after the first run)")
+    build.build(args.kernel)
+    libfuse.build()
+    server.build_and_publish()
+    rc = vm.run_vm(vm.RunSpec(kernel=args.kernel, argv=["scripts/guest/demo.sh"],
+                              disks=["1G"], timeout=600))
+    summary = vm.last_rundir(args.kernel) / "out" / "summary.txt"
+    print()
+    print(f"===== fuse-iomap demo on {args.kernel} "
+          f"({time.monotonic() - start:.0f} s, {'ok' if rc == 0 else 'FAILED'}) =====")
+    if summary.exists():
+        print(summary.read_text(), end="")
+    return rc
+
+
 def cmd_kunit(args: argparse.Namespace) -> int:
     from . import kunit
 
@@ -142,6 +161,15 @@ def parser() -> argparse.ArgumentParser:
                        "console; exit the shell (or Ctrl-A x) to power off.")
     _vm_options(s)
     s.set_defaults(func=cmd_shell)
+
+    s = sub.add_parser("demo", help="the demo: mount an ext4 image with fuse4fs in the VM",
+                       description="Set up the lab, build everything, boot the VM, make an "
+                       "ext4 image with some content, load fuse_iomap, mount the image with "
+                       "`mount -t fuse4fs`, use it, unmount, run e2fsck -fn and print a "
+                       "summary.")
+    s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
+                   help="Debian kernel to boot (default: trixie)")
+    s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("kunit", help="build and run the module's KUnit suites",
                        description="Build a KUnit-enabled UML kernel from Debian's "

@@ -106,6 +106,15 @@ def new_rundir(kernel: str) -> Path:
     return rundir
 
 
+def last_rundir(kernel: str) -> Path:
+    """The newest run directory of @kernel."""
+    runs = sorted((config.cache_dir() / "runs").glob(f"{kernel}-*"),
+                  key=lambda p: p.stat().st_mtime)
+    if not runs:
+        raise LabError(f"no runs of {kernel} yet")
+    return runs[-1]
+
+
 def _stream(proc: subprocess.Popen[bytes], log: Path, timeout: int) -> bool:
     """Copy the guest console to stdout and @log; False if @timeout hit."""
     assert proc.stdout is not None
