@@ -5,7 +5,8 @@
  *
  * Requests that make an entry get a LOOKUP-style reply, checked like one:
  * it must name a node other than 0 and of the file type that was asked
- * for, else the operation fails with -EIO.  After any change the parent's
+ * for, else the operation fails with -EIO.  (LINK's reply may name a new
+ * node id for the same file, as libfuse's path-based API does.)  After any change the parent's
  * (and the target's) cached attributes are expired, since the server
  * changed times and link counts.
  */
@@ -173,13 +174,12 @@ static int fim_link(struct dentry *old_dentry, struct inode *dir,
 			   sizeof(struct fuse_entry_out));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	/*
+	 * The reply may name another node: libfuse's path-based API gives
+	 * each name its own node id.  That is fine on the classic data path;
+	 * the iomap path will need one inode per server inode.
+	 */
 	error = fim_make_entry(dir, new_dentry, req, inode->i_mode & S_IFMT);
-	if (!error && d_inode(new_dentry) != inode) {
-		/* The server made a different node: a broken hard link. */
-		pr_warn_ratelimited("LINK reply names another node\n");
-		d_drop(new_dentry);
-		error = -EIO;
-	}
 	fim_attr_expire(inode);
 	return error;
 }
