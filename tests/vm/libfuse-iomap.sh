@@ -6,7 +6,7 @@
 # examples, built against it, open /dev/fuse_iomap and mount type
 # fuse_iomap (libfuse does the mount(2) as root); without the module,
 # iomap=required fails with a clear message and iomap=auto falls back to
-# the built-in fuse.
+# the built-in fuse.  The patched fusermount3 unmounts fuse_iomap mounts.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -56,7 +56,8 @@ must sh -c "echo data > '$mnt/file'"
 must mkdir "$mnt/dir"
 must mv "$mnt/file" "$mnt/dir/file"
 [ "$(cat "$mnt/dir/file")" = data ] || fail "read after rename"
-must umount "$mnt"
+# The patched fusermount3 knows the fuse_iomap types when unmounting.
+must "$lf/bin/fusermount3" -u "$mnt"
 wait_gone "$pid"
 
 must rmmod fuse_iomap
