@@ -46,6 +46,9 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 	if (!ff)
 		return -ENOMEM;
 	in.flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+	/* Without ATOMIC_O_TRUNC the VFS truncates with SETATTR after OPEN. */
+	if (!fim_conn_of(inode)->atomic_o_trunc)
+		in.flags &= ~O_TRUNC;
 	error = fim_simple_request(fim_conn_of(inode),
 				   isdir ? FUSE_OPENDIR : FUSE_OPEN,
 				   FIM_I(inode)->nodeid, &in, sizeof(in),
@@ -57,8 +60,9 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 	ff->fh = out.fh;
 	ff->open_flags = out.open_flags;
 	file->private_data = ff;
-	if (!isdir && (file->f_flags & O_TRUNC))
-		i_size_write(inode, 0);	/* the server truncated (ATOMIC_O_TRUNC) */
+	if (!isdir && (file->f_flags & O_TRUNC) &&
+	    fim_conn_of(inode)->atomic_o_trunc)
+		i_size_write(inode, 0);	/* the server truncated at OPEN */
 	return 0;
 }
 
@@ -358,6 +362,9 @@ const struct file_operations fim_file_ops = {
 	.llseek		= fim_file_llseek,
 	.read_iter	= fim_file_read_iter,
 	.write_iter	= fim_file_write_iter,
+	/* splice and copy_file_range's fallback go through read/write_iter. */
+	.splice_read	= copy_splice_read,
+	.splice_write	= iter_file_splice_write,
 	.open		= fim_file_open,
 	.release	= fim_file_release,
 	.flush		= fim_file_flush,

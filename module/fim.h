@@ -97,6 +97,7 @@ struct fim_bdev {
  * @max_write: largest WRITE payload the server accepts, bytes
  * @max_read: largest READ reply the mount allows, bytes
  * @time_gran: timestamp granularity the server reported, ns
+ * @atomic_o_trunc: the server truncates at OPEN when O_TRUNC is passed
  * @iomap: the server negotiated FUSE_IOMAP
  * @no_flush: the server answered FLUSH with ENOSYS; don't send it again
  * @no_fsyncdir: likewise for FSYNCDIR
@@ -130,6 +131,7 @@ struct fim_conn {
 	u32			max_write;
 	u32			max_read;
 	u32			time_gran;
+	bool			atomic_o_trunc;
 	bool			iomap;
 
 	/*

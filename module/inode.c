@@ -370,6 +370,16 @@ int fim_inode_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		return -EIO;
 	if (!fim_allow_current(fm))
 		return -EACCES;
+	/*
+	 * open(O_TRUNC): the server already truncated at OPEN if it does
+	 * ATOMIC_O_TRUNC; otherwise only the size goes out, so a server
+	 * without time setting can still truncate.
+	 */
+	if (valid & ATTR_OPEN) {
+		if (fm->conn->atomic_o_trunc)
+			return 0;
+		valid &= ATTR_SIZE;
+	}
 	if (fm->default_permissions) {
 		error = setattr_prepare(idmap, dentry, attr);
 		if (error)

@@ -214,6 +214,7 @@ static int fim_init_apply(struct fim_conn *fc, const struct fuse_init_out *out,
 		return -EPROTO;
 	}
 	fc->proto_minor = out->minor;
+	fc->atomic_o_trunc = out->flags & FUSE_ATOMIC_O_TRUNC;
 	if ((out->flags & FUSE_MAX_PAGES) && out->max_pages)
 		max_pages = min_t(u32, out->max_pages, FIM_MAX_IO >> PAGE_SHIFT);
 	fc->max_write = clamp_t(u32, out->max_write, 4096,
