@@ -241,6 +241,23 @@ struct fim_file {
 	u32	open_flags;
 };
 
+/* Is @mode's file type one a file can have?  Server input is checked. */
+static inline bool fim_valid_file_type(umode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Convert a server timeout (seconds + nanoseconds) to a jiffies deadline. */
 unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
 

@@ -90,18 +90,8 @@ void fim_evict_inode(struct inode *inode)
 /* Is @attr something a file can be?  The server is not trusted. */
 static bool fim_attr_valid(const struct fuse_attr *attr)
 {
-	switch (attr->mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-	case S_IFSOCK:
-		break;
-	default:
+	if (!fim_valid_file_type(attr->mode))
 		return false;
-	}
 	if (attr->size > MAX_LFS_FILESIZE)
 		return false;
 	if (attr->atimensec >= NSEC_PER_SEC ||

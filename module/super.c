@@ -114,18 +114,8 @@ static int fim_fs_parse_param(struct fs_context *fsc,
 		break;
 	case Opt_rootmode:
 		/* Any file type: a server may export a single file. */
-		switch (result.uint_32 & S_IFMT) {
-		case S_IFDIR:
-		case S_IFREG:
-		case S_IFLNK:
-		case S_IFCHR:
-		case S_IFBLK:
-		case S_IFIFO:
-		case S_IFSOCK:
-			break;
-		default:
+		if (!fim_valid_file_type(result.uint_32))
 			return invalfc(fsc, "rootmode has no valid file type");
-		}
 		if (result.uint_32 & ~(S_IFMT | 07777))
 			return invalfc(fsc, "rootmode has unknown bits");
 		ctx->rootmode = result.uint_32;

@@ -6,8 +6,8 @@
  * empty prefix).  POSIX ACLs no longer travel through xattr handlers in
  * the VFS; ->get_acl/->set_acl turn them into the system.posix_acl_*
  * xattrs the server stores, so a server keeps one representation.  The
- * server enforces them unless the mount uses default_permissions, in
- * which case generic_permission() reads them through ->get_inode_acl.
+ * server enforces them (the kernel would only with FUSE_POSIX_ACL, not
+ * offered yet).
  *
  * Replies are checked: a size reply must fit what was asked for, a value
  * larger than the caller's buffer fails with -ERANGE, and a name list
@@ -167,15 +167,10 @@ bad:
 	return -EIO;
 }
 
-/**
- * fim_get_inode_acl() - inode_operations.get_inode_acl
- * @inode: the inode
- * @type: ACL_TYPE_ACCESS or ACL_TYPE_DEFAULT
- * @rcu: called in RCU walk; we must not sleep then
- *
- * Return: the ACL, NULL if there is none, or an ERR_PTR.
+/*
+ * Read an ACL from the server's system.posix_acl_* xattr.
  */
-struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu)
+static struct posix_acl *fim_read_acl(struct inode *inode, int type)
 {
 	const char *name = type == ACL_TYPE_ACCESS ? XATTR_NAME_POSIX_ACL_ACCESS :
 						     XATTR_NAME_POSIX_ACL_DEFAULT;
@@ -183,8 +178,6 @@ struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu)
 	ssize_t size;
 	void *value;
 
-	if (rcu)
-		return ERR_PTR(-ECHILD);
 	value = kmalloc(XATTR_SIZE_MAX, GFP_KERNEL);
 	if (!value)
 		return ERR_PTR(-ENOMEM);
@@ -202,6 +195,24 @@ struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu)
 }
 
 /**
+ * fim_get_inode_acl() - inode_operations.get_inode_acl
+ * @inode: the inode
+ * @type: ACL_TYPE_ACCESS or ACL_TYPE_DEFAULT
+ * @rcu: called in RCU walk
+ *
+ * The kernel enforces ACLs (with default_permissions) only for servers
+ * that negotiate FUSE_POSIX_ACL, which this client does not offer yet;
+ * until then the server enforces them, as with stock fuse, and permission
+ * checks do not ask the server for ACLs on every access.
+ *
+ * Return: NULL.
+ */
+struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu)
+{
+	return NULL;
+}
+
+/**
  * fim_get_acl() - inode_operations.get_acl
  * @idmap: idmap of the mount
  * @dentry: the file
@@ -212,7 +223,7 @@ struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu)
 struct posix_acl *fim_get_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 			      int type)
 {
-	return fim_get_inode_acl(d_inode(dentry), type, false);
+	return fim_read_acl(d_inode(dentry), type);
 }
 
 /**

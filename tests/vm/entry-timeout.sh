@@ -24,11 +24,7 @@ serve() { # MNT SRC OPTS
 
 stop() { # MNT PID
 	must umount "$1"
-	for _ in $(seq 50); do
-		kill -0 "$2" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	fail "server still running"
+	wait_exit "$2"
 }
 
 src=$(mktemp -d)

@@ -28,10 +28,6 @@ must stat -f "$mnt"
 must_fail sh -c "echo x > '$mnt/hello'"
 
 must umount "$mnt"
-for _ in $(seq 50); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-! kill -0 "$pid" 2>/dev/null || fail "server still running after unmount"
+wait_exit "$pid"
 must rmmod fuse_iomap
 echo "ok: hello_ll served fuse_iomap"

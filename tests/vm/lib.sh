@@ -34,3 +34,13 @@ scratch_disk() {
 	done
 	skip "no scratch disk (lab run --disk SIZE)"
 }
+
+# Wait up to 5 s for process PID (a server) to exit after its unmount.
+wait_exit() {
+	local _
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	fail "server $1 still running after unmount"
+}

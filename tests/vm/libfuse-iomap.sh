@@ -19,14 +19,6 @@ for ex in hello_ll passthrough_ll; do
 	must gcc -O1 -o "/tmp/$ex" "$examples/$ex.c" "${fuse_flags[@]}" -Wl,-rpath,"$lf/lib"
 done
 
-wait_gone() {
-	for _ in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	fail "server $1 still running after unmount"
-}
-
 wait_mounted() {
 	for _ in $(seq 100); do
 		grep -q " $1 " /proc/mounts && return 0
@@ -44,7 +36,7 @@ grep " $mnt " /proc/mounts
 grep -q " $mnt fuse_iomap.hello_ll " /proc/mounts || fail "not mounted as fuse_iomap.hello_ll"
 [ "$(cat "$mnt/hello")" = "Hello World!" ] || fail "hello reads wrong"
 must umount "$mnt"
-wait_gone "$pid"
+wait_exit "$pid"
 
 src=$(mktemp -d)
 /tmp/passthrough_ll -f -o iomap=auto -o "source=$src" "$mnt" > "$LAB_OUT/passthrough_ll-iomap.log" 2>&1 &
@@ -58,7 +50,7 @@ must mv "$mnt/file" "$mnt/dir/file"
 [ "$(cat "$mnt/dir/file")" = data ] || fail "read after rename"
 # The patched fusermount3 knows the fuse_iomap types when unmounting.
 must "$lf/bin/fusermount3" -u "$mnt"
-wait_gone "$pid"
+wait_exit "$pid"
 
 must rmmod fuse_iomap
 if /tmp/hello_ll -f -o iomap=required "$mnt" > "$LAB_OUT/hello_ll-required.log" 2>&1; then
@@ -72,5 +64,5 @@ wait_mounted "$mnt"
 grep -q " $mnt fuse.hello_ll " /proc/mounts || fail "auto without the module is not plain fuse"
 [ "$(cat "$mnt/hello")" = "Hello World!" ] || fail "fallback mount reads wrong"
 must umount "$mnt"
-wait_gone "$pid"
+wait_exit "$pid"
 echo "ok: patched libfuse selects fuse_iomap and falls back"

@@ -102,10 +102,6 @@ listing=$(find "$mnt" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')
 [ "$listing" = "big renamed " ] || fail "final listing: $listing"
 
 must umount "$mnt"
-for _ in $(seq 50); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-! kill -0 "$pid" 2>/dev/null || fail "server still running after unmount"
+wait_exit "$pid"
 must rmmod fuse_iomap
 echo "ok: passthrough_ll served fuse_iomap"
