@@ -167,6 +167,25 @@ bad:
 	return -EIO;
 }
 
+/**
+ * fim_get_inode_acl() - inode_operations.get_inode_acl
+ * @inode: the inode
+ * @type: ACL_TYPE_ACCESS or ACL_TYPE_DEFAULT
+ * @rcu: called in RCU walk
+ *
+ * The kernel enforces ACLs (with default_permissions) only for servers
+ * that negotiate FUSE_POSIX_ACL, which this client does not offer yet;
+ * until then the server enforces them, as with stock fuse, and permission
+ * checks do not ask the server for ACLs on every access.
+ *
+ * Return: NULL.
+ */
+struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu)
+{
+	return NULL;
+}
+
+#ifdef CONFIG_FS_POSIX_ACL
 /*
  * Read an ACL from the server's system.posix_acl_* xattr.
  */
@@ -192,24 +211,6 @@ static struct posix_acl *fim_read_acl(struct inode *inode, int type)
 					   size);
 	kfree(value);
 	return acl;
-}
-
-/**
- * fim_get_inode_acl() - inode_operations.get_inode_acl
- * @inode: the inode
- * @type: ACL_TYPE_ACCESS or ACL_TYPE_DEFAULT
- * @rcu: called in RCU walk
- *
- * The kernel enforces ACLs (with default_permissions) only for servers
- * that negotiate FUSE_POSIX_ACL, which this client does not offer yet;
- * until then the server enforces them, as with stock fuse, and permission
- * checks do not ask the server for ACLs on every access.
- *
- * Return: NULL.
- */
-struct posix_acl *fim_get_inode_acl(struct inode *inode, int type, bool rcu)
-{
-	return NULL;
 }
 
 /**
@@ -267,6 +268,22 @@ out:
 		set_cached_acl(inode, type, acl);
 	return error;
 }
+
+#else /* !CONFIG_FS_POSIX_ACL */
+
+/* Kernels without POSIX ACLs (the KUnit UML kernel) get no ACL support. */
+struct posix_acl *fim_get_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+			      int type)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+int fim_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+		struct posix_acl *acl, int type)
+{
+	return -EOPNOTSUPP;
+}
+#endif /* CONFIG_FS_POSIX_ACL */
 
 static const struct xattr_handler fim_xattr_handler = {
 	.prefix	= "",
