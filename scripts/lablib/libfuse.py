@@ -123,8 +123,9 @@ def read_series(patch_dir: Path = PATCH_DIR) -> list[Path]:
 
 
 def series_key(patches: list[Path]) -> str:
-    """Hash of the recipe, the series order and every patch's content."""
+    """Hash of the recipe, the header of truth, the series and each patch."""
     h = hashlib.sha256(f"recipe={RECIPE}\n".encode())
+    h.update(HEADER.read_bytes())
     for p in patches:
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:16]
@@ -204,6 +205,19 @@ def ensure_pristine(ch: Chroot) -> Path:
     return pristine
 
 
+def install_kernel_header(tree: Path) -> None:
+    """Put the header of truth in place of libfuse's include/fuse_kernel.h.
+
+    module/uapi/fuse_iomap.h is a superset of the protocol libfuse uses;
+    installing it before the series (rather than a patch that replaces the
+    file) keeps libfuse's own copy of the header out of this repository.
+    """
+    target = tree / "include/fuse_kernel.h"
+    if not target.exists():
+        raise LabError(f"{target} is missing: not a libfuse tree?")
+    shutil.copyfile(HEADER, target)
+
+
 def apply_series(ch: Chroot, tree: str, patches: list[Path]) -> list[str]:
     """Apply @patches in the chroot directory @tree; return their names."""
     applied = []
@@ -270,6 +284,7 @@ def ensure_patched(ch: Chroot) -> tuple[Path, list[str]]:
         return patched, [p.name for p in patches]
     progress(f"applying {len(patches)} patches (series {key})")
     _unpack(ch, dsc, "patching")
+    install_kernel_header(work_dir() / "patching")
     names = apply_series(ch, f"{CH_WORK}/patching", patches)
     patched.mkdir(exist_ok=True)
     copied = _copy_by_content(work_dir() / "patching", patched)
@@ -371,9 +386,8 @@ def check_header_sync(ch: Chroot) -> str | None:
     if not patched.exists():
         return "the patched tree has no include/fuse_kernel.h"
     if patched.read_bytes() != HEADER.read_bytes():
-        return ("include/fuse_kernel.h differs from module/uapi/fuse_iomap.h; "
-                "run libfuse-patches/sync-kernel-header "
-                f"{work_dir() / 'pristine'}")
+        return ("include/fuse_kernel.h differs from module/uapi/fuse_iomap.h "
+                "(the patched tree is stale: run make libfuse)")
     return None
 
 
