@@ -224,9 +224,7 @@ static ssize_t fim_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			break;
 	}
 	/* Cached times and blocks are stale now. */
-	spin_lock(&FIM_I(inode)->lock);
-	FIM_I(inode)->attr_expires = jiffies - 1;
-	spin_unlock(&FIM_I(inode)->lock);
+	fim_inode_expire_attr(inode);
 out_unlock:
 	inode_unlock(inode);
 	return done ? done : error;
@@ -302,9 +300,7 @@ static long fim_file_fallocate(struct file *file, int mode, loff_t offset,
 	    offset + length > i_size_read(inode))
 		i_size_write(inode, offset + length);
 	/* Blocks and times changed on the server. */
-	spin_lock(&FIM_I(inode)->lock);
-	FIM_I(inode)->attr_expires = jiffies - 1;
-	spin_unlock(&FIM_I(inode)->lock);
+	fim_inode_expire_attr(inode);
 	inode_unlock(inode);
 	return error;
 }

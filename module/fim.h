@@ -293,6 +293,7 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 		       const struct fuse_attr *attr, u64 attr_valid,
 		       u32 attr_valid_nsec);
 int fim_inode_refresh(struct inode *inode, bool force);
+void fim_inode_expire_attr(struct inode *inode);
 int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
 			 int mask);
 int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,

@@ -211,6 +211,19 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 }
 
 /**
+ * fim_inode_expire_attr() - make the next attribute use ask the server
+ * @inode: the inode, whose times, size, blocks or mode the server changed
+ */
+void fim_inode_expire_attr(struct inode *inode)
+{
+	struct fim_inode *fi = FIM_I(inode);
+
+	spin_lock(&fi->lock);
+	fi->attr_expires = jiffies - 1;
+	spin_unlock(&fi->lock);
+}
+
+/**
  * fim_inode_refresh() - refetch attributes if the cached ones expired
  * @inode: the inode
  * @force: refetch even if the cache is still valid

@@ -21,15 +21,6 @@
 #include "fim.h"
 #include "req.h"
 
-static void fim_attr_expire(struct inode *inode)
-{
-	struct fim_inode *fi = FIM_I(inode);
-
-	spin_lock(&fi->lock);
-	fi->attr_expires = jiffies - 1;
-	spin_unlock(&fi->lock);
-}
-
 /*
  * Allocate a request whose arguments are @head (@head_len bytes) followed
  * by the NUL-terminated strings @name1 and, if not NULL, @name2.
@@ -95,7 +86,7 @@ static int fim_make_entry(struct inode *dir, struct dentry *dentry,
 							  out->entry_valid_nsec);
 	d_drop(dentry);
 	d_add(dentry, inode);
-	fim_attr_expire(dir);
+	fim_inode_expire_attr(dir);
 out_put_req:
 	fim_req_put(req);
 	return error;
@@ -180,7 +171,7 @@ static int fim_link(struct dentry *old_dentry, struct inode *dir,
 	 * the iomap path will need one inode per server inode.
 	 */
 	error = fim_make_entry(dir, new_dentry, req, inode->i_mode & S_IFMT);
-	fim_attr_expire(inode);
+	fim_inode_expire_attr(inode);
 	return error;
 }
 
@@ -201,8 +192,8 @@ static int fim_remove(struct inode *dir, struct dentry *dentry, u32 opcode)
 		clear_nlink(inode);
 	else if (inode->i_nlink)
 		drop_nlink(inode);
-	fim_attr_expire(inode);
-	fim_attr_expire(dir);
+	fim_inode_expire_attr(inode);
+	fim_inode_expire_attr(dir);
 	return 0;
 }
 
@@ -250,14 +241,14 @@ static int fim_rename(struct mnt_idmap *idmap, struct inode *olddir,
 		return -EINVAL;	/* the server has no RENAME2 */
 	if (error)
 		return error;
-	fim_attr_expire(d_inode(oldent));
+	fim_inode_expire_attr(d_inode(oldent));
 	if (d_really_is_positive(newent)) {
-		fim_attr_expire(d_inode(newent));
+		fim_inode_expire_attr(d_inode(newent));
 		if (!(flags & RENAME_EXCHANGE) && d_inode(newent)->i_nlink)
 			drop_nlink(d_inode(newent));
 	}
-	fim_attr_expire(olddir);
-	fim_attr_expire(newdir);
+	fim_inode_expire_attr(olddir);
+	fim_inode_expire_attr(newdir);
 	return 0;
 }
 

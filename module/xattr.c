@@ -107,12 +107,9 @@ static int fim_xattr_set(struct inode *inode, const char *name,
 	fim_req_put(req);
 	if (error == -ENOSYS)
 		error = -EOPNOTSUPP;
-	if (!error) {
-		/* ctime (and for ACLs the mode) changed on the server. */
-		spin_lock(&FIM_I(inode)->lock);
-		FIM_I(inode)->attr_expires = jiffies - 1;
-		spin_unlock(&FIM_I(inode)->lock);
-	}
+	/* ctime (and for ACLs the mode) changed on the server. */
+	if (!error)
+		fim_inode_expire_attr(inode);
 	return error;
 }
 
