@@ -11,10 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-examples=/usr/share/doc/libfuse3-dev/examples
-[ -f "$examples/passthrough_ll.c" ] || skip "no libfuse examples"
-read -r -a fuse_flags <<< "$(pkg-config --cflags --libs fuse3)"
-must gcc -O1 -o /tmp/passthrough_ll "$examples/passthrough_ll.c" "${fuse_flags[@]}"
+build_example passthrough_ll
 must modprobe fuse_iomap
 
 serve() { # MNT SRC OPTS

@@ -8,10 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-examples=/usr/share/doc/libfuse3-dev/examples
-[ -f "$examples/hello_ll.c" ] || skip "no libfuse examples"
-read -r -a fuse_flags <<< "$(pkg-config --cflags --libs fuse3)"
-must gcc -O1 -o /tmp/hello_ll "$examples/hello_ll.c" "${fuse_flags[@]}"
+build_example hello_ll
 
 must modprobe fuse_iomap
 mnt=$(mktemp -d)

@@ -44,3 +44,15 @@ wait_exit() {
 	done
 	fail "server $1 still running after unmount"
 }
+
+# Compile libfuse's example NAME (Debian's libfuse3-dev) to /tmp/NAME with
+# the fuse3 flags of $PKG_CONFIG_PATH; extra compiler arguments follow.
+# Skips the test when the examples are not installed.
+build_example() {
+	local name=$1 src=/usr/share/doc/libfuse3-dev/examples/$1.c
+	local -a flags
+	shift
+	[ -f "$src" ] || skip "no libfuse example $name"
+	read -r -a flags <<< "$(pkg-config --cflags --libs fuse3)"
+	must gcc -O1 -o "/tmp/$name" "$src" "${flags[@]}" "$@"
+}

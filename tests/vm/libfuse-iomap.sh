@@ -11,12 +11,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 lf=/mnt/lab/build/userspace/libfuse
-examples=/usr/share/doc/libfuse3-dev/examples
 [ -f "$lf/lib/pkgconfig/fuse3.pc" ] || skip "patched libfuse not built (make libfuse)"
 export PKG_CONFIG_PATH=$lf/lib/pkgconfig
-read -r -a fuse_flags <<< "$(pkg-config --cflags --libs fuse3)"
 for ex in hello_ll passthrough_ll; do
-	must gcc -O1 -o "/tmp/$ex" "$examples/$ex.c" "${fuse_flags[@]}" -Wl,-rpath,"$lf/lib"
+	build_example "$ex" -Wl,-rpath,"$lf/lib"
 done
 
 wait_mounted() {

@@ -11,10 +11,7 @@ set -euo pipefail
 cycles=${LOAD_CYCLES:-100}
 slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 
-examples=/usr/share/doc/libfuse3-dev/examples
-[ -f "$examples/hello_ll.c" ] || skip "no libfuse examples"
-read -r -a fuse_flags <<< "$(pkg-config --cflags --libs fuse3)"
-must gcc -O1 -o /tmp/hello_ll "$examples/hello_ll.c" "${fuse_flags[@]}"
+build_example hello_ll
 mnt=$(mktemp -d)
 
 cycle() {

@@ -11,11 +11,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-examples=/usr/share/doc/libfuse3-dev/examples
-[ -f "$examples/passthrough_ll.c" ] || skip "no libfuse examples"
-read -r -a fuse_flags <<< "$(pkg-config --cflags --libs fuse3)"
 # The example only calls fallocate(2) when told it exists.
-must gcc -O1 -DHAVE_FALLOCATE -o /tmp/passthrough_ll "$examples/passthrough_ll.c" "${fuse_flags[@]}"
+build_example passthrough_ll -DHAVE_FALLOCATE
 
 must modprobe fuse_iomap
 src=$(mktemp -d)
