@@ -139,17 +139,17 @@ def _stream(proc: subprocess.Popen[bytes], log: Path, timeout: int) -> bool:
 
 # What lab-init prints first; a guest that dies before it never ran our code.
 GUEST_UP = "lab: guest up:"
-BOOT_ATTEMPTS = 2
+BOOT_ATTEMPTS = 3
 
 
 def run_vm(spec: RunSpec) -> int:
     """Boot, run, judge; retry once if the guest kernel died during boot.
 
-    Under TCG with two vCPUs, Debian's 7.2 kernel occasionally takes an
+    Under TCG with two vCPUs, Debian's kernels (6.12 and 7.2) sometimes take an
     unhandled int3 while patching its own text at boot (seen in
     sched_clock_cpu, 1.5 s after start, before any module or command):
     a flaw of the emulation, not of what is under test.  A run whose guest
-    failed before lab-init started is therefore booted once more, with a
+    failed before lab-init started is booted again (up to three boots), with a
     log line and both run directories kept; any failure after lab-init
     started counts at once.
     """
