@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import tempfile
 import unittest
 from pathlib import Path
@@ -144,6 +145,18 @@ class UtilTest(unittest.TestCase):
         self.assertIn("-no-reboot", argv)
         self.assertIn("file=/img/root.img,if=virtio,format=raw,snapshot=on,cache=unsafe", argv)
         self.assertIn("file=/run/disk1.img,if=virtio,format=raw,cache=unsafe,aio=threads", argv)
+        self.assertIn("tcg,thread=single,tb-size=1024", argv)
+
+    def test_tcg_threading_env(self) -> None:
+        from unittest import mock
+        with mock.patch.dict(os.environ, {"FUSE_IOMAP_LAB_TCG": "multi"}):
+            self.assertEqual(vm.tcg_threading(), "multi")
+        with mock.patch.dict(os.environ, {"FUSE_IOMAP_LAB_TCG": "fast"}):
+            with self.assertRaises(util.LabError):
+                vm.tcg_threading()
+        env = {k: v for k, v in os.environ.items() if k != "FUSE_IOMAP_LAB_TCG"}
+        with mock.patch.dict(os.environ, env, clear=True):
+            self.assertEqual(vm.tcg_threading(), "single")
 
 
 if __name__ == "__main__":
