@@ -347,6 +347,67 @@ bad_inputs() {
 	step "a refused image is not written" test "$sum" == "$(sha256sum <"$bad")"
 }
 
+# corrupt_image IMG: an image whose file "victim" has a broken extent
+# header (found only when it is read) next to an intact file "good".
+corrupt_image() {
+	local cimg=$1
+	rm -rf "$work/ccontent"
+	mkdir -p "$work/ccontent"
+	head -c 100000 /dev/urandom >"$work/ccontent/victim"
+	echo intact >"$work/ccontent/good"
+	mke2fs -q -F -t ext4 -b 4096 -d "$work/ccontent" "$cimg" 64M
+	# i_block[0] starts with the extent header's magic, 0xf30a.
+	debugfs -w -R 'set_inode_field /victim block[0] 0' "$cimg" >/dev/null 2>&1
+}
+
+# corrupt_while_mounted POLICY: reading "victim" fails with EUCLEAN, the
+# server survives, the error lands in the superblock, and then:
+# continue keeps writing, remount-ro refuses writes, panic ends the mount.
+corrupt_while_mounted() {
+	local policy=$1 saved=$img
+	img=$work/corrupt.img
+	corrupt_image "$img"
+	mount_fs -o "errors=$policy"
+	local err
+	err=$(cat "$mnt/victim" 2>&1 >/dev/null) && return 1
+	echo "read of the corrupt file: $err"
+	if [[ $policy == panic ]]; then
+		# the server ends the session before it answers
+		[[ $err == *"connection abort"* || $err == *"not connected"* ]]
+	else
+		[[ $err == *"Structure needs cleaning"* ]]
+	fi
+	case $policy in
+	continue)
+		[[ $(cat "$mnt/good") == intact ]]
+		echo written >"$mnt/after"
+		;;
+	remount-ro)
+		[[ $(cat "$mnt/good") == intact ]]
+		err=$(touch "$mnt/after" 2>&1) && return 1
+		[[ $err == *"Read-only file system"* ]]
+		;;
+	panic)
+		# the server shuts the mount down: no crash, no more answers
+		! cat "$mnt/good" >/dev/null 2>&1
+		;;
+	esac
+	umount_fs || [[ $policy == panic ]]
+	grep -q 'corrupt' "$work/server.log" || grep -qi 'structure needs' "$work/server.log"
+	if [[ $policy == panic ]]; then
+		local rc
+		rc=$(cat "$work/server.rc")
+		echo "server exit status after errors=panic: $rc"
+		# an exit, not a signal (128+N) and not success
+		[[ $rc -ne 0 && $rc -lt 128 ]]
+	fi
+	dumpe2fs -h "$img" 2>/dev/null | grep -q '^FS Error count:'
+	if [[ $policy == continue ]]; then
+		debugfs -R 'cat /after' "$img" 2>/dev/null | grep -qx written
+	fi
+	img=$saved
+}
+
 step "make an ext4 image with mke2fs -d" make_image
 step "mount read-write" mount_fs
 step "server runs unprivileged without capabilities" check_privileges
@@ -370,6 +431,9 @@ step "an fstab line mounts read-write (mount -T)" mount_fstab
 step "mount.fuse4fs -f (fake) does not mount" \
 	bash -c "'$helper' -f '$img' '$mnt' && ! mountpoint -q '$mnt'"
 bad_inputs
+for policy in continue remount-ro panic; do
+	step "corruption found while mounted, errors=$policy" corrupt_while_mounted "$policy"
+done
 
 echo "mount-test: $failures failure(s)"
 [[ $failures -eq 0 ]]

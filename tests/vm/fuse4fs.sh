@@ -98,5 +98,28 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 must e2fsck -fn "$disk"
+
+# A corruption found while mounted, errors=panic: the server ends the
+# session in the middle of a request.  The reader gets an error, not a
+# hang; the mount goes away; the error is in the superblock.
+must mke2fs -q -F -t ext4 -b 4096 -d "$content" "$disk" 64M
+must debugfs -w -R 'set_inode_field /dir/sub/random block[0] 0' "$disk"
+"$bin/fuse4fs" "$disk" "$mnt" -f -o iomap=required,errors=panic \
+	> "$LAB_OUT/fuse4fs-panic.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	grep -q " $mnt " /proc/mounts && break
+	sleep 0.1
+done
+[ "$(cat "$mnt/dir/greeting")" = "hello from mke2fs -d" ] || fail "greeting before the panic"
+if cat "$mnt/dir/sub/random" > /dev/null 2>&1; then
+	fail "a corrupt extent tree read without error"
+fi
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 10 ] || { cat "$LAB_OUT/fuse4fs-panic.log"; fail "errors=panic exit status $rc, not 10"; }
+umount "$mnt" 2> /dev/null || true
+grep -q " $mnt " /proc/mounts && fail "still mounted after errors=panic"
+dumpe2fs -h "$disk" 2> /dev/null | grep -q '^FS Error count:' || fail "error not recorded"
 must rmmod fuse_iomap
 echo "ok: fuse4fs served ext4 through fuse_iomap"

@@ -296,6 +296,7 @@ void Filesystem::report_corruption(util::Error e, InodeNum ino, const char* func
         F4_ERROR("errors=panic: shutting down");
         state_ = OpState::kShutdown;
         panic = true;
+        panicked_.store(true);
         break;
     }
   }

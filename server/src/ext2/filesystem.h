@@ -17,6 +17,7 @@
 
 #include "ext2/libext2fs.h"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -106,6 +107,9 @@ class Filesystem {
   // apply the errors= policy.  Takes the lock itself.
   void report_corruption(util::Error e, InodeNum ino, const char* func);
 
+  // Whether errors=panic fired (the session was told to stop).
+  bool panicked() const { return panicked_.load(); }
+
   // Called (outside the lock) when errors=panic fires; the session stops.
   void set_panic_hook(void (*hook)(void*), void* arg) {
     panic_hook_ = hook;
@@ -127,6 +131,7 @@ class Filesystem {
   Result<void> close_result_;
   void (*panic_hook_)(void*) = nullptr;
   void* panic_arg_ = nullptr;
+  std::atomic<bool> panicked_{false};
 };
 
 }  // namespace f4::ext2

@@ -195,8 +195,10 @@ TEST(ErrorsPolicy, PanicCallsHookAndShutsDown) {
   auto& fs = *r;
   bool called = false;
   fs->set_panic_hook([](void* p) { *static_cast<bool*>(p) = true; }, &called);
+  EXPECT_FALSE(fs->panicked());
   fs->report_corruption(util::Error{EUCLEAN}, InodeNum(2), "test");
   EXPECT_TRUE(called);
+  EXPECT_TRUE(fs->panicked());
   EXPECT_EQ(fs->lock().require_writable().error().raw, EIO);
   EXPECT_TRUE(fs->close().ok());
 }

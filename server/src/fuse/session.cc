@@ -563,6 +563,8 @@ int run(Server& server) {
   }
   if (server.close_failed && status == 0)
     status = kExitClose;
+  if (server.fs().panicked() && status == 0)
+    status = kExitPanic;
   return status;
 }
 

@@ -51,6 +51,7 @@ class Server {
 constexpr int kExitFuse = 7;        // cannot create the session or mount
 constexpr int kExitPrivilege = 8;   // the privilege drop failed
 constexpr int kExitClose = 9;       // writing back or closing the image failed
+constexpr int kExitPanic = 10;      // errors=panic ended the session
 
 // Mount, serve until unmounted or signalled, close the image.
 int run(Server& server);
