@@ -19,7 +19,7 @@ HOST_TOOLS = {
     "bc": "bc",
 }
 # Needed by `make check` only (lint stage).
-CHECK_TOOLS = {"shellcheck": "shellcheck"}
+CHECK_TOOLS = {"shellcheck": "shellcheck", "clang-format": "clang-format"}
 
 _updated = False
 

@@ -17,11 +17,16 @@ namespace {
 
 int exit_status(f4::ext2::OpenFailure kind) {
   switch (kind) {
-    case f4::ext2::OpenFailure::kCannotOpen: return 2;
-    case f4::ext2::OpenFailure::kCorrupt: return 3;
-    case f4::ext2::OpenFailure::kUnsupported: return 4;
-    case f4::ext2::OpenFailure::kNeedsRecovery: return 5;
-    case f4::ext2::OpenFailure::kReadOnlyDevice: return 6;
+    case f4::ext2::OpenFailure::kCannotOpen:
+      return 2;
+    case f4::ext2::OpenFailure::kCorrupt:
+      return 3;
+    case f4::ext2::OpenFailure::kUnsupported:
+      return 4;
+    case f4::ext2::OpenFailure::kNeedsRecovery:
+      return 5;
+    case f4::ext2::OpenFailure::kReadOnlyDevice:
+      return 6;
   }
   return 2;
 }

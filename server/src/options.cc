@@ -37,11 +37,12 @@ const char kUsage[] =
 
 namespace {
 
-constexpr const char* kPassThrough[] = {"suid", "nosuid", "dev",  "nodev",   "exec",
-                                        "noexec", "atime", "noatime", "sync", "dirsync",
-                                        "async"};
+constexpr const char* kPassThrough[] = {"suid",  "nosuid",  "dev",  "nodev",   "exec", "noexec",
+                                        "atime", "noatime", "sync", "dirsync", "async"};
 
-util::Unexpected<std::string> bad(std::string msg) { return {std::move(msg)}; }
+util::Unexpected<std::string> bad(std::string msg) {
+  return {std::move(msg)};
+}
 
 std::optional<unsigned long> parse_id(const std::string& s) {
   if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
@@ -199,8 +200,8 @@ const char kMountUsage[] =
 namespace {
 
 bool mount_only_option(const std::string& opt) {
-  static const char* const kNames[] = {"defaults", "auto",  "noauto",  "user", "users",
-                                       "nouser",   "owner", "group",   "nofail", "_netdev"};
+  static const char* const kNames[] = {"defaults", "auto",  "noauto", "user",   "users",
+                                       "nouser",   "owner", "group",  "nofail", "_netdev"};
   for (const char* n : kNames)
     if (opt == n)
       return true;

@@ -87,8 +87,8 @@ TEST(MountHelper, DropsFstabOnlyOptionsKeepsOurs) {
                              &fake);
   ASSERT_TRUE(a.ok()) << a.error();
   EXPECT_FALSE(fake);
-  EXPECT_EQ(*a, (std::vector<std::string>{"/dev/vdb", "/mnt", "-o",
-                                          "rw,iomap=off,errors=remount-ro"}));
+  EXPECT_EQ(*a,
+            (std::vector<std::string>{"/dev/vdb", "/mnt", "-o", "rw,iomap=off,errors=remount-ro"}));
   auto b = mount_helper_args({"-n", "img", "mnt", "-t", "fuse4fs", "-sv"}, &fake);
   ASSERT_TRUE(b.ok()) << b.error();
   EXPECT_EQ(*b, (std::vector<std::string>{"img", "mnt"}));

@@ -61,8 +61,8 @@ Result<InodeNum> lookup(const Guard& g, InodeNum dir, std::string_view name) {
   if (name.size() > kNameMax)
     return util::fail_errno(ENAMETOOLONG);
   ext2_ino_t ino = 0;
-  long err = ext2fs_lookup(g.fs(), dir.get(), name.data(), static_cast<int>(name.size()),
-                           nullptr, &ino);
+  long err =
+      ext2fs_lookup(g.fs(), dir.get(), name.data(), static_cast<int>(name.size()), nullptr, &ino);
   if (err == EXT2_ET_FILE_NOT_FOUND)
     return util::fail_errno(ENOENT);
   F4_CHECK(err);
@@ -92,13 +92,20 @@ Result<bool> is_empty(const Guard& g, InodeNum dir) {
 
 int file_type_of(uint16_t mode) {
   switch (mode & LINUX_S_IFMT) {
-    case LINUX_S_IFREG: return EXT2_FT_REG_FILE;
-    case LINUX_S_IFDIR: return EXT2_FT_DIR;
-    case LINUX_S_IFCHR: return EXT2_FT_CHRDEV;
-    case LINUX_S_IFBLK: return EXT2_FT_BLKDEV;
-    case LINUX_S_IFIFO: return EXT2_FT_FIFO;
-    case LINUX_S_IFSOCK: return EXT2_FT_SOCK;
-    case LINUX_S_IFLNK: return EXT2_FT_SYMLINK;
+    case LINUX_S_IFREG:
+      return EXT2_FT_REG_FILE;
+    case LINUX_S_IFDIR:
+      return EXT2_FT_DIR;
+    case LINUX_S_IFCHR:
+      return EXT2_FT_CHRDEV;
+    case LINUX_S_IFBLK:
+      return EXT2_FT_BLKDEV;
+    case LINUX_S_IFIFO:
+      return EXT2_FT_FIFO;
+    case LINUX_S_IFSOCK:
+      return EXT2_FT_SOCK;
+    case LINUX_S_IFLNK:
+      return EXT2_FT_SYMLINK;
   }
   return EXT2_FT_UNKNOWN;
 }
@@ -134,8 +141,7 @@ struct DotdotState {
   bool done = false;
 };
 
-int dotdot_cb(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*,
-              void* priv) {
+int dotdot_cb(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
   auto* st = static_cast<DotdotState*>(priv);
   if (entry != DIRENT_DOT_DOT_FILE)
     return 0;

@@ -21,8 +21,8 @@ constexpr size_t kNameMax = 255;
 struct DirEntry {
   std::string_view name;
   InodeNum ino;
-  int file_type;      // EXT2_FT_*
-  uint64_t cookie;    // pass to iterate() to resume after this entry
+  int file_type;    // EXT2_FT_*
+  uint64_t cookie;  // pass to iterate() to resume after this entry
 };
 
 // Calls @fn for each entry after @cookie (0: from the start), in on-disk

@@ -23,17 +23,12 @@ TEST_P(ToErrno, Maps) {
 INSTANTIATE_TEST_SUITE_P(
     Codes, ToErrno,
     testing::Values(Case{ENOENT, ENOENT}, Case{EACCES, EACCES}, Case{ENOSPC, ENOSPC},
-                    Case{EXT2_ET_DIR_CORRUPTED, EUCLEAN},
-                    Case{EXT2_ET_INODE_CSUM_INVALID, EUCLEAN},
+                    Case{EXT2_ET_DIR_CORRUPTED, EUCLEAN}, Case{EXT2_ET_INODE_CSUM_INVALID, EUCLEAN},
                     Case{EXT2_ET_EXTENT_HEADER_BAD, EUCLEAN},
-                    Case{EXT2_ET_SB_CSUM_INVALID, EUCLEAN},
-                    Case{EXT2_ET_NO_MEMORY, ENOMEM},
-                    Case{EXT2_ET_FILE_NOT_FOUND, ENOENT},
-                    Case{EXT2_ET_BLOCK_ALLOC_FAIL, ENOSPC},
-                    Case{EXT2_ET_EA_KEY_NOT_FOUND, ENODATA},
-                    Case{EXT2_ET_RO_FILSYS, EROFS},
-                    Case{EXT2_ET_FILE_TOO_BIG, EFBIG},
-                    Case{EXT2_ET_MAGIC_EXT2_FILE, EIO},
+                    Case{EXT2_ET_SB_CSUM_INVALID, EUCLEAN}, Case{EXT2_ET_NO_MEMORY, ENOMEM},
+                    Case{EXT2_ET_FILE_NOT_FOUND, ENOENT}, Case{EXT2_ET_BLOCK_ALLOC_FAIL, ENOSPC},
+                    Case{EXT2_ET_EA_KEY_NOT_FOUND, ENODATA}, Case{EXT2_ET_RO_FILSYS, EROFS},
+                    Case{EXT2_ET_FILE_TOO_BIG, EFBIG}, Case{EXT2_ET_MAGIC_EXT2_FILE, EIO},
                     Case{EXT2_ET_BASE + 100000, EIO}));
 
 TEST(IsCorruption, OnlyMetadataErrors) {

@@ -18,8 +18,8 @@ Result<File> File::open(const Guard& g, InodeNum ino, Mode mode) {
   if (mode == Mode::kWrite)
     F4_TRY_VOID(g.require_writable());
   ext2_file_t f = nullptr;
-  F4_CHECK(ext2fs_file_open2(g.fs(), ino.get(), nullptr,
-                             mode == Mode::kWrite ? EXT2_FILE_WRITE : 0, &f));
+  F4_CHECK(ext2fs_file_open2(g.fs(), ino.get(), nullptr, mode == Mode::kWrite ? EXT2_FILE_WRITE : 0,
+                             &f));
   return File(f);
 }
 

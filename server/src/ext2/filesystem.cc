@@ -33,13 +33,12 @@ util::Unexpected<OpenError> refuse(OpenFailure kind, std::string reason) {
 // ones it doesn't know at all; this list is narrower: features whose
 // on-disk rules the server doesn't implement would be silently broken.
 constexpr uint32_t kIncompatSupported =
-    EXT2_FEATURE_INCOMPAT_FILETYPE | EXT3_FEATURE_INCOMPAT_EXTENTS |
-    EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG |
-    EXT4_FEATURE_INCOMPAT_MMP | EXT4_FEATURE_INCOMPAT_EA_INODE |
+    EXT2_FEATURE_INCOMPAT_FILETYPE | EXT3_FEATURE_INCOMPAT_EXTENTS | EXT4_FEATURE_INCOMPAT_64BIT |
+    EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_MMP | EXT4_FEATURE_INCOMPAT_EA_INODE |
     EXT4_FEATURE_INCOMPAT_DIRDATA | EXT4_FEATURE_INCOMPAT_CSUM_SEED |
     EXT4_FEATURE_INCOMPAT_LARGEDIR | EXT4_FEATURE_INCOMPAT_INLINE_DATA |
-    EXT3_FEATURE_INCOMPAT_RECOVER | EXT2_FEATURE_INCOMPAT_META_BG |
-    EXT4_FEATURE_INCOMPAT_ENCRYPT | EXT4_FEATURE_INCOMPAT_CASEFOLD;  // read-only, below
+    EXT3_FEATURE_INCOMPAT_RECOVER | EXT2_FEATURE_INCOMPAT_META_BG | EXT4_FEATURE_INCOMPAT_ENCRYPT |
+    EXT4_FEATURE_INCOMPAT_CASEFOLD;  // read-only, below
 
 // Features fine to read but not to write: names are hashed or encrypted
 // by rules the server doesn't implement, or block accounting differs.
@@ -80,15 +79,22 @@ OpenFailure classify(long err) {
 
 }  // namespace
 
-InodeRefs& Guard::refs() const { return owner_->refs_; }
+InodeRefs& Guard::refs() const {
+  return owner_->refs_;
+}
 
-OpState Guard::state() const { return owner_->state_; }
+OpState Guard::state() const {
+  return owner_->state_;
+}
 
 Result<void> Guard::require_writable() const {
   switch (owner_->state_) {
-    case OpState::kWritable: return {};
-    case OpState::kReadOnly: return util::fail_errno(EROFS);
-    case OpState::kShutdown: return util::fail_errno(EIO);
+    case OpState::kWritable:
+      return {};
+    case OpState::kReadOnly:
+      return util::fail_errno(EROFS);
+    case OpState::kShutdown:
+      return util::fail_errno(EIO);
   }
   return util::fail_errno(EIO);
 }
@@ -106,7 +112,9 @@ Filesystem::~Filesystem() {
   }
 }
 
-Guard Filesystem::lock() { return Guard(this, fs_, std::unique_lock(mu_)); }
+Guard Filesystem::lock() {
+  return Guard(this, fs_, std::unique_lock(mu_));
+}
 
 OpenResult Filesystem::open(const OpenOptions& opts) {
   const char* path = opts.path.c_str();
@@ -123,9 +131,9 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
   if (rw) {
     int fd = ::open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
-      return refuse(OpenFailure::kReadOnlyDevice,
-                    std::string(path) + ": cannot open for writing (" + strerror(errno) +
-                        "); mount it with -o ro");
+      return refuse(OpenFailure::kReadOnlyDevice, std::string(path) +
+                                                      ": cannot open for writing (" +
+                                                      strerror(errno) + "); mount it with -o ro");
     if (fd >= 0) {
       int ro = 0;
       if (S_ISBLK(st.st_mode) && ioctl(fd, BLKROGET, &ro) == 0 && ro) {
@@ -179,9 +187,9 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
   blk64_t dev_blocks = 0;
   err = ext2fs_get_device_size2(path, fs->blocksize, &dev_blocks);
   if (!err && dev_blocks < ext2fs_blocks_count(sb))
-    return drop(OpenFailure::kCorrupt,
-                "image is truncated: it has " + std::to_string(dev_blocks) +
-                    " blocks, the filesystem needs " + std::to_string(ext2fs_blocks_count(sb)));
+    return drop(OpenFailure::kCorrupt, "image is truncated: it has " + std::to_string(dev_blocks) +
+                                           " blocks, the filesystem needs " +
+                                           std::to_string(ext2fs_blocks_count(sb)));
 
   err = ext2fs_read_bitmaps(fs);
   if (err)
@@ -189,11 +197,10 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
                 std::string("cannot read allocation bitmaps: ") + describe(util::Error{err}));
 
   if (sb->s_state & EXT2_ERROR_FS)
-    util::log(util::LogLevel::kWarning,
-              "%s: the filesystem has errors recorded; run e2fsck", path);
+    util::log(util::LogLevel::kWarning, "%s: the filesystem has errors recorded; run e2fsck", path);
   else if (!(sb->s_state & EXT2_VALID_FS))
-    util::log(util::LogLevel::kWarning,
-              "%s: the filesystem was not cleanly unmounted; run e2fsck", path);
+    util::log(util::LogLevel::kWarning, "%s: the filesystem was not cleanly unmounted; run e2fsck",
+              path);
 
   std::unique_ptr<Filesystem> out(new Filesystem(fs, opts));
   if (rw) {
@@ -270,8 +277,7 @@ void Filesystem::report_corruption(util::Error e, InodeNum ino, const char* func
       ext2fs_set_tstamp(sb, s_last_error_time, t);
       sb->s_last_error_ino = ino.get();
       sb->s_last_error_errcode = static_cast<uint8_t>(to_errno(e));
-      strncpy(reinterpret_cast<char*>(sb->s_last_error_func), func,
-              sizeof(sb->s_last_error_func));
+      strncpy(reinterpret_cast<char*>(sb->s_last_error_func), func, sizeof(sb->s_last_error_func));
       if (!sb->s_first_error_time) {
         ext2fs_set_tstamp(sb, s_first_error_time, t);
         sb->s_first_error_ino = ino.get();

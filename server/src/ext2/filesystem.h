@@ -48,11 +48,11 @@ struct OpenOptions {
 
 // Why an image was refused.  The kinds map to distinct exit statuses.
 enum class OpenFailure {
-  kCannotOpen,     // missing, permission, I/O
-  kCorrupt,        // bad magic, bad checksum, truncated, inconsistent
-  kUnsupported,    // feature flags this server can't handle (in this mode)
-  kNeedsRecovery,  // the journal must be replayed first (e2fsck)
-  kReadOnlyDevice, // rw requested on a read-only image or device
+  kCannotOpen,      // missing, permission, I/O
+  kCorrupt,         // bad magic, bad checksum, truncated, inconsistent
+  kUnsupported,     // feature flags this server can't handle (in this mode)
+  kNeedsRecovery,   // the journal must be replayed first (e2fsck)
+  kReadOnlyDevice,  // rw requested on a read-only image or device
 };
 
 struct OpenError {

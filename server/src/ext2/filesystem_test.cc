@@ -15,8 +15,7 @@ namespace {
 using testing::ImageSpec;
 using testing::TempDir;
 
-util::Expected<std::unique_ptr<Filesystem>, OpenError> open_image(const std::string& p,
-                                                                  Access a) {
+util::Expected<std::unique_ptr<Filesystem>, OpenError> open_image(const std::string& p, Access a) {
   return Filesystem::open({.path = p, .access = a});
 }
 
@@ -95,8 +94,8 @@ TEST(Open, CorruptSuperblockChecksum) {
   std::string img = testing::make_image(d, "", {});
   // Flip a byte of s_volume_name (offset 1024 + 0x78): the checksum no
   // longer matches.
-  ASSERT_EQ(testing::run("printf 'X' | dd of='" + img +
-                         "' bs=1 seek=1144 conv=notrunc status=none"), 0);
+  ASSERT_EQ(
+      testing::run("printf 'X' | dd of='" + img + "' bs=1 seek=1144 conv=notrunc status=none"), 0);
   auto fs = open_image(img, Access::kReadOnly);
   ASSERT_FALSE(fs.ok());
   EXPECT_EQ(fs.error().kind, OpenFailure::kCorrupt);
@@ -189,8 +188,8 @@ TEST(ErrorsPolicy, RemountReadOnlyAndRecordInSuperblock) {
 TEST(ErrorsPolicy, PanicCallsHookAndShutsDown) {
   TempDir d;
   std::string img = testing::make_image(d, "", {});
-  auto r = Filesystem::open(
-      {.path = img, .access = Access::kReadOnly, .errors = ErrorPolicy::kPanic});
+  auto r =
+      Filesystem::open({.path = img, .access = Access::kReadOnly, .errors = ErrorPolicy::kPanic});
   ASSERT_TRUE(r.ok());
   auto& fs = *r;
   bool called = false;

@@ -21,10 +21,14 @@ namespace {
 // Byte offsets of the extra timestamp words inside ext2_inode_large.
 size_t extra_offset(TimeField f) {
   switch (f) {
-    case TimeField::kAtime: return offsetof(ext2_inode_large, i_atime_extra);
-    case TimeField::kMtime: return offsetof(ext2_inode_large, i_mtime_extra);
-    case TimeField::kCtime: return offsetof(ext2_inode_large, i_ctime_extra);
-    case TimeField::kCrtime: return offsetof(ext2_inode_large, i_crtime_extra);
+    case TimeField::kAtime:
+      return offsetof(ext2_inode_large, i_atime_extra);
+    case TimeField::kMtime:
+      return offsetof(ext2_inode_large, i_mtime_extra);
+    case TimeField::kCtime:
+      return offsetof(ext2_inode_large, i_ctime_extra);
+    case TimeField::kCrtime:
+      return offsetof(ext2_inode_large, i_crtime_extra);
   }
   return SIZE_MAX;
 }
@@ -91,9 +95,18 @@ bool Inode::has_extra(TimeField f) const {
 Timespec Inode::time(TimeField f) const {
   uint32_t lo = 0, extra = 0;
   switch (f) {
-    case TimeField::kAtime: lo = raw_.i_atime; extra = raw_.i_atime_extra; break;
-    case TimeField::kMtime: lo = raw_.i_mtime; extra = raw_.i_mtime_extra; break;
-    case TimeField::kCtime: lo = raw_.i_ctime; extra = raw_.i_ctime_extra; break;
+    case TimeField::kAtime:
+      lo = raw_.i_atime;
+      extra = raw_.i_atime_extra;
+      break;
+    case TimeField::kMtime:
+      lo = raw_.i_mtime;
+      extra = raw_.i_mtime_extra;
+      break;
+    case TimeField::kCtime:
+      lo = raw_.i_ctime;
+      extra = raw_.i_ctime_extra;
+      break;
     case TimeField::kCrtime:
       if (!has_extra(f))
         return {};
@@ -121,9 +134,21 @@ void Inode::set_time(TimeField f, Timespec t) {
   uint32_t lo = static_cast<uint32_t>(t.sec);
   uint32_t ex = extra ? encode_extra(t.sec, t.nsec) : 0;
   switch (f) {
-    case TimeField::kAtime: raw_.i_atime = lo; if (extra) raw_.i_atime_extra = ex; break;
-    case TimeField::kMtime: raw_.i_mtime = lo; if (extra) raw_.i_mtime_extra = ex; break;
-    case TimeField::kCtime: raw_.i_ctime = lo; if (extra) raw_.i_ctime_extra = ex; break;
+    case TimeField::kAtime:
+      raw_.i_atime = lo;
+      if (extra)
+        raw_.i_atime_extra = ex;
+      break;
+    case TimeField::kMtime:
+      raw_.i_mtime = lo;
+      if (extra)
+        raw_.i_mtime_extra = ex;
+      break;
+    case TimeField::kCtime:
+      raw_.i_ctime = lo;
+      if (extra)
+        raw_.i_ctime_extra = ex;
+      break;
     case TimeField::kCrtime:
       if (extra) {
         raw_.i_crtime = lo;

@@ -4,8 +4,8 @@
 // with units (nanosecond timestamps, 32-bit ids, 64-bit sizes).
 #pragma once
 
-#include "ext2/libext2fs.h"
 #include <sys/types.h>
+#include "ext2/libext2fs.h"
 
 #include <cstdint>
 

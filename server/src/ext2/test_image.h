@@ -24,9 +24,9 @@ class TempDir {
 };
 
 struct ImageSpec {
-  std::string fstype = "ext4";       // mke2fs -t
+  std::string fstype = "ext4";  // mke2fs -t
   std::string size = "16M";
-  std::vector<std::string> extra;    // more mke2fs arguments
+  std::vector<std::string> extra;  // more mke2fs arguments
 };
 
 // Make an image from the content of @content (may be empty) and return

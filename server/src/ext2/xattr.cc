@@ -12,8 +12,7 @@ namespace f4::ext2 {
 namespace {
 
 constexpr std::string_view kPrefixes[] = {"user.", "trusted.", "security."};
-constexpr std::string_view kSystemNames[] = {"system.posix_acl_access",
-                                             "system.posix_acl_default"};
+constexpr std::string_view kSystemNames[] = {"system.posix_acl_access", "system.posix_acl_default"};
 constexpr size_t kXattrNameMax = 255;
 constexpr size_t kXattrSizeMax = 65536;
 

@@ -28,13 +28,12 @@ TEST(Xattr, SetGetListRemoveIncludingAcl) {
   ASSERT_TRUE(fs);
   // A POSIX ACL in the kernel's xattr format: version 2, user::rw-,
   // user:1000:r--, group::r--, mask::r--, other::---.
-  const unsigned char acl_bytes[] = {
-      2, 0, 0, 0,                                      // header
-      1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,              // USER_OBJ rw
-      2, 0, 4, 0, 0xe8, 3, 0, 0,                       // USER 1000 r
-      4, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,              // GROUP_OBJ r
-      0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,           // MASK r
-      0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};          // OTHER
+  const unsigned char acl_bytes[] = {2,    0, 0, 0,                           // header
+                                     1,    0, 6, 0, 0xff, 0xff, 0xff, 0xff,   // USER_OBJ rw
+                                     2,    0, 4, 0, 0xe8, 3,    0,    0,      // USER 1000 r
+                                     4,    0, 4, 0, 0xff, 0xff, 0xff, 0xff,   // GROUP_OBJ r
+                                     0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,   // MASK r
+                                     0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};  // OTHER
   std::string acl(reinterpret_cast<const char*>(acl_bytes), sizeof(acl_bytes));
   {
     auto g = fs->lock();
@@ -64,8 +63,8 @@ TEST(Xattr, SetGetListRemoveIncludingAcl) {
     auto names = x->list();
     ASSERT_TRUE(names.ok());
     std::sort(names->begin(), names->end());
-    EXPECT_EQ(*names, (std::vector<std::string>{"system.posix_acl_access", "user.big",
-                                                "user.small"}));
+    EXPECT_EQ(*names,
+              (std::vector<std::string>{"system.posix_acl_access", "user.big", "user.small"}));
     ASSERT_TRUE(x->remove("user.big").ok());
     EXPECT_FALSE(x->remove("user.big").ok());
   }

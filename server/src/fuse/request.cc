@@ -25,7 +25,9 @@ Request::~Request() {
   reply_err(EIO);
 }
 
-Server& Request::server() const { return *static_cast<Server*>(fuse_req_userdata(req_)); }
+Server& Request::server() const {
+  return *static_cast<Server*>(fuse_req_userdata(req_));
+}
 
 void Request::fail(util::Error e, InodeNum ino) {
   if (ext2::is_corruption(e))

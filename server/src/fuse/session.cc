@@ -191,9 +191,8 @@ static void f4_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t
 
 static void f4_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) noexcept {
   serve(req, "mkdir", [&](Request& r) {
-    auto e = locked(r, [&](auto& g) {
-      return ops::mkdir(g, caller(req), ino_of(r, parent), name, mode);
-    });
+    auto e = locked(
+        r, [&](auto& g) { return ops::mkdir(g, caller(req), ino_of(r, parent), name, mode); });
     reply_entry_or_fail(r, e, ino_of(r, parent));
   });
 }
@@ -201,9 +200,8 @@ static void f4_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t
 static void f4_symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
                        const char* name) noexcept {
   serve(req, "symlink", [&](Request& r) {
-    auto e = locked(r, [&](auto& g) {
-      return ops::symlink(g, caller(req), ino_of(r, parent), name, target);
-    });
+    auto e = locked(
+        r, [&](auto& g) { return ops::symlink(g, caller(req), ino_of(r, parent), name, target); });
     reply_entry_or_fail(r, e, ino_of(r, parent));
   });
 }
@@ -211,9 +209,8 @@ static void f4_symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
 static void f4_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
                     const char* newname) noexcept {
   serve(req, "link", [&](Request& r) {
-    auto e = locked(r, [&](auto& g) {
-      return ops::link(g, ino_of(r, ino), ino_of(r, newparent), newname);
-    });
+    auto e = locked(
+        r, [&](auto& g) { return ops::link(g, ino_of(r, ino), ino_of(r, newparent), newname); });
     reply_entry_or_fail(r, e, ino_of(r, ino));
   });
 }
@@ -325,8 +322,7 @@ static void f4_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
     if (off < 0)
       return r.reply_err(ENXIO);
     auto pos = locked(r, [&](auto& g) {
-      return ops::seek_data_hole(g, ino_of(r, ino), ByteOffset(static_cast<uint64_t>(off)),
-                                 whence);
+      return ops::seek_data_hole(g, ino_of(r, ino), ByteOffset(static_cast<uint64_t>(off)), whence);
     });
     if (!pos.ok())
       return r.fail(pos.error(), ino_of(r, ino));
@@ -358,44 +354,45 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
     std::string buf(size, '\0');
     size_t used = 0;
     auto res = locked(r, [&](auto& g) {
-      return ops::readdir(g, ino_of(r, ino), static_cast<uint64_t>(off), [&](const ops::DirItem& it) {
-        std::string name(it.name);
-        size_t room = size - used;
-        size_t need;
-        if (!plus) {
-          struct stat st {};
-          st.st_ino = it.ino.get();
-          st.st_mode = it.type << 12;
-          need = fuse_add_direntry(req, buf.data() + used, room, name.c_str(), &st,
-                                   static_cast<off_t>(it.cookie));
-        } else {
-          // "." and ".." take no lookup reference (the kernel skips them).
-          bool dot = it.name == "." || it.name == "..";
-          fuse_entry_param p{};
-          if (dot) {
-            auto st = ops::getattr(g, it.ino);
-            if (st.ok())
-              p.attr = *st;
-            p.attr.st_ino = it.ino.get();
-          } else {
-            auto e = ops::make_entry(g, it.ino);
-            if (!e.ok()) {
-              F4_WARN("readdirplus: skipping entry %s: %s", name.c_str(),
-                      ext2::describe(e.error()));
-              return true;
+      return ops::readdir(
+          g, ino_of(r, ino), static_cast<uint64_t>(off), [&](const ops::DirItem& it) {
+            std::string name(it.name);
+            size_t room = size - used;
+            size_t need;
+            if (!plus) {
+              struct stat st {};
+              st.st_ino = it.ino.get();
+              st.st_mode = it.type << 12;
+              need = fuse_add_direntry(req, buf.data() + used, room, name.c_str(), &st,
+                                       static_cast<off_t>(it.cookie));
+            } else {
+              // "." and ".." take no lookup reference (the kernel skips them).
+              bool dot = it.name == "." || it.name == "..";
+              fuse_entry_param p{};
+              if (dot) {
+                auto st = ops::getattr(g, it.ino);
+                if (st.ok())
+                  p.attr = *st;
+                p.attr.st_ino = it.ino.get();
+              } else {
+                auto e = ops::make_entry(g, it.ino);
+                if (!e.ok()) {
+                  F4_WARN("readdirplus: skipping entry %s: %s", name.c_str(),
+                          ext2::describe(e.error()));
+                  return true;
+                }
+                p = to_param(r.server(), *e);
+              }
+              need = fuse_add_direntry_plus(req, buf.data() + used, room, name.c_str(), &p,
+                                            static_cast<off_t>(it.cookie));
+              if (need > room && !dot)
+                (void)g.refs().put(it.ino, 1);  // not sent: give the reference back
             }
-            p = to_param(r.server(), *e);
-          }
-          need = fuse_add_direntry_plus(req, buf.data() + used, room, name.c_str(), &p,
-                                        static_cast<off_t>(it.cookie));
-          if (need > room && !dot)
-            (void)g.refs().put(it.ino, 1);  // not sent: give the reference back
-        }
-        if (need > room)
-          return false;
-        used += need;
-        return true;
-      });
+            if (need > room)
+              return false;
+            used += need;
+            return true;
+          });
     });
     if (!res.ok())
       return r.fail(res.error(), ino_of(r, ino));
@@ -413,8 +410,7 @@ static void f4_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
   do_readdir(req, ino, size, off, true);
 }
 
-static void f4_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
-                        fuse_file_info* fi) noexcept {
+static void f4_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) noexcept {
   f4_fsync(req, ino, datasync, fi);
 }
 
@@ -474,7 +470,9 @@ static void f4_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) noe
   });
 }
 
-static void f4_panic(void* arg) { fuse_session_exit(static_cast<fuse_session*>(arg)); }
+static void f4_panic(void* arg) {
+  fuse_session_exit(static_cast<fuse_session*>(arg));
+}
 
 }  // extern "C"
 

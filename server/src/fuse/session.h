@@ -48,10 +48,10 @@ class Server {
 };
 
 // Exit statuses of run(), beyond 0.
-constexpr int kExitFuse = 7;        // cannot create the session or mount
-constexpr int kExitPrivilege = 8;   // the privilege drop failed
-constexpr int kExitClose = 9;       // writing back or closing the image failed
-constexpr int kExitPanic = 10;      // errors=panic ended the session
+constexpr int kExitFuse = 7;       // cannot create the session or mount
+constexpr int kExitPrivilege = 8;  // the privilege drop failed
+constexpr int kExitClose = 9;      // writing back or closing the image failed
+constexpr int kExitPanic = 10;     // errors=panic ended the session
 
 // Mount, serve until unmounted or signalled, close the image.
 int run(Server& server);

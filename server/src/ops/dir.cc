@@ -11,13 +11,20 @@ namespace {
 
 uint32_t dtype_of(int ft) {
   switch (ft) {
-    case EXT2_FT_REG_FILE: return DT_REG;
-    case EXT2_FT_DIR: return DT_DIR;
-    case EXT2_FT_CHRDEV: return DT_CHR;
-    case EXT2_FT_BLKDEV: return DT_BLK;
-    case EXT2_FT_FIFO: return DT_FIFO;
-    case EXT2_FT_SOCK: return DT_SOCK;
-    case EXT2_FT_SYMLINK: return DT_LNK;
+    case EXT2_FT_REG_FILE:
+      return DT_REG;
+    case EXT2_FT_DIR:
+      return DT_DIR;
+    case EXT2_FT_CHRDEV:
+      return DT_CHR;
+    case EXT2_FT_BLKDEV:
+      return DT_BLK;
+    case EXT2_FT_FIFO:
+      return DT_FIFO;
+    case EXT2_FT_SOCK:
+      return DT_SOCK;
+    case EXT2_FT_SYMLINK:
+      return DT_LNK;
   }
   return DT_UNKNOWN;
 }

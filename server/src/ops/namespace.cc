@@ -105,8 +105,7 @@ Result<Entry> mknod(const Guard& g, const Caller& c, InodeNum parent, std::strin
   Inode dir = F4_TRY(require_dir(g, parent));
   F4_TRY_VOID(require_absent(g, parent, name));
   uint32_t type = mode & S_IFMT;
-  if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
-      type != S_IFSOCK)
+  if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO && type != S_IFSOCK)
     return util::fail_errno(EINVAL);
   Inode inode;
   inode.set_mode(static_cast<uint16_t>(type | (mode & 07777 & ~c.umask)));

@@ -93,8 +93,7 @@ struct DirItem {
 [[nodiscard]] Result<void> rmdir(const Guard& g, InodeNum parent, std::string_view name);
 // flags: RENAME_NOREPLACE, RENAME_EXCHANGE (or 0).
 [[nodiscard]] Result<void> rename(const Guard& g, InodeNum parent, std::string_view name,
-                                  InodeNum newparent, std::string_view newname,
-                                  unsigned flags);
+                                  InodeNum newparent, std::string_view newname, unsigned flags);
 [[nodiscard]] Result<std::string> readlink(const Guard& g, InodeNum ino);
 
 // file.cc

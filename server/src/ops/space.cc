@@ -29,7 +29,9 @@ using ext2::TimeField;
 
 namespace {
 
-bool uses_extents(const Inode& inode) { return inode.flags() & EXT4_EXTENTS_FL; }
+bool uses_extents(const Inode& inode) {
+  return inode.flags() & EXT4_EXTENTS_FL;
+}
 
 // Allocate the holes among blocks [@first, @first + @count) of an extent
 // file as unwritten extents: they read as zeroes, whatever the freed
@@ -52,8 +54,7 @@ Result<void> punch(const Guard& g, InodeNum ino, Inode& inode, blk64_t first, bl
 
 // Zero bytes [@off, @off + @len) of one block, if it holds written data;
 // a hole or an unwritten block already reads as zeroes.
-Result<void> zero_in_block(const Guard& g, InodeNum ino, Inode& inode, uint64_t off,
-                           uint64_t len) {
+Result<void> zero_in_block(const Guard& g, InodeNum ino, Inode& inode, uint64_t off, uint64_t len) {
   ext2_filsys fs = g.fs();
   const uint64_t bs = fs->blocksize;
   blk64_t pblk = 0;

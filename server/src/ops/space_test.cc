@@ -116,8 +116,9 @@ TEST_P(SpaceTest, PunchHoleZeroesAndFrees) {
   put(g, f, 0, data);
   uint64_t before = sectors_of(g, f);
   const uint64_t off = 5000, len = 100000;
-  ASSERT_TRUE(fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ByteOffset(off),
-                        ByteLen(len)).ok());
+  ASSERT_TRUE(
+      fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ByteOffset(off), ByteLen(len))
+          .ok());
   std::string want = data;
   want.replace(off, len, std::string(len, '\0'));
   EXPECT_EQ(get(g, f, 0, data.size()), want);
@@ -125,10 +126,12 @@ TEST_P(SpaceTest, PunchHoleZeroesAndFrees) {
   uint64_t whole_blocks = ((off + len) / bs(g) - (off + bs(g) - 1) / bs(g));
   EXPECT_LE(sectors_of(g, f), before - whole_blocks * bs(g) / 512);
   // Punching past EOF changes nothing; punching a hole again is fine.
-  ASSERT_TRUE(fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                        ByteOffset(1 << 20), ByteLen(4096)).ok());
-  ASSERT_TRUE(fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ByteOffset(off),
-                        ByteLen(len)).ok());
+  ASSERT_TRUE(fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ByteOffset(1 << 20),
+                        ByteLen(4096))
+                  .ok());
+  ASSERT_TRUE(
+      fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ByteOffset(off), ByteLen(len))
+          .ok());
   EXPECT_EQ(size_of(g, f), data.size());
 }
 
@@ -150,8 +153,9 @@ TEST_P(SpaceTest, ZeroRangeInsideAndPastEof) {
   EXPECT_EQ(size_of(g, f), 100000u);
   EXPECT_EQ(get(g, f, 60000, 40000), std::string(40000, '\0'));
   // With KEEP_SIZE it does not.
-  ASSERT_TRUE(fallocate(g, f, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, ByteOffset(90000),
-                        ByteLen(50000)).ok());
+  ASSERT_TRUE(
+      fallocate(g, f, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, ByteOffset(90000), ByteLen(50000))
+          .ok());
   EXPECT_EQ(size_of(g, f), 100000u);
 }
 
@@ -193,8 +197,9 @@ TEST_P(SpaceTest, SeekDataAndHole) {
     EXPECT_EQ(*seek(mib / 2, SEEK_HOLE), mib / 2);
   }
   // A punched hole is one.
-  ASSERT_TRUE(fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ByteOffset(0),
-                        ByteLen(4096)).ok());
+  ASSERT_TRUE(
+      fallocate(g, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ByteOffset(0), ByteLen(4096))
+          .ok());
   EXPECT_EQ(*seek(0, SEEK_DATA), mib);
 }
 

@@ -29,8 +29,8 @@ Result<std::string> listxattr(const Guard& g, InodeNum ino) {
   return out;
 }
 
-Result<void> setxattr(const Guard& g, InodeNum ino, std::string_view name,
-                      std::string_view value, int flags) {
+Result<void> setxattr(const Guard& g, InodeNum ino, std::string_view name, std::string_view value,
+                      int flags) {
   F4_TRY_VOID(g.require_writable());
   ext2::XattrSet how = ext2::XattrSet::kAny;
   if (flags & XATTR_CREATE)

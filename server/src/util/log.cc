@@ -11,9 +11,13 @@ namespace {
 std::atomic<int> g_max_level{static_cast<int>(LogLevel::kInfo)};
 }
 
-void set_log_level(LogLevel max) { g_max_level = static_cast<int>(max); }
+void set_log_level(LogLevel max) {
+  g_max_level = static_cast<int>(max);
+}
 
-bool log_enabled(LogLevel level) { return static_cast<int>(level) <= g_max_level; }
+bool log_enabled(LogLevel level) {
+  return static_cast<int>(level) <= g_max_level;
+}
 
 void log(LogLevel level, const char* fmt, ...) {
   if (!log_enabled(level))

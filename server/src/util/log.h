@@ -16,8 +16,8 @@ bool log_enabled(LogLevel level);
 #define F4_ERROR(...) ::f4::util::log(::f4::util::LogLevel::kError, __VA_ARGS__)
 #define F4_WARN(...) ::f4::util::log(::f4::util::LogLevel::kWarning, __VA_ARGS__)
 #define F4_INFO(...) ::f4::util::log(::f4::util::LogLevel::kInfo, __VA_ARGS__)
-#define F4_DEBUG(...)                                                 \
-  do {                                                                \
-    if (::f4::util::log_enabled(::f4::util::LogLevel::kDebug))        \
-      ::f4::util::log(::f4::util::LogLevel::kDebug, __VA_ARGS__);     \
+#define F4_DEBUG(...)                                             \
+  do {                                                            \
+    if (::f4::util::log_enabled(::f4::util::LogLevel::kDebug))    \
+      ::f4::util::log(::f4::util::LogLevel::kDebug, __VA_ARGS__); \
   } while (0)

@@ -15,7 +15,9 @@ namespace f4::util {
 
 namespace {
 
-Unexpected<std::string> bad(std::string s) { return {std::move(s)}; }
+Unexpected<std::string> bad(std::string s) {
+  return {std::move(s)};
+}
 
 int last_cap() {
   std::ifstream f("/proc/sys/kernel/cap_last_cap");
@@ -89,11 +91,16 @@ std::optional<CapStatus> parse_status(std::string_view text) {
       out = std::stoull(v, nullptr, 16);
       seen++;
     };
-    if (key == "CapInh:") hex(st.inh);
-    else if (key == "CapPrm:") hex(st.prm);
-    else if (key == "CapEff:") hex(st.eff);
-    else if (key == "CapBnd:") hex(st.bnd);
-    else if (key == "CapAmb:") hex(st.amb);
+    if (key == "CapInh:")
+      hex(st.inh);
+    else if (key == "CapPrm:")
+      hex(st.prm);
+    else if (key == "CapEff:")
+      hex(st.eff);
+    else if (key == "CapBnd:")
+      hex(st.bnd);
+    else if (key == "CapAmb:")
+      hex(st.amb);
     else if (key == "Uid:") {
       l >> st.uid[0] >> st.uid[1] >> st.uid[2] >> st.uid[3];
       seen++;

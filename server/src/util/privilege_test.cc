@@ -50,7 +50,9 @@ TEST(Privilege, DropLeavesNoCapabilities) {
   EXPECT_EQ(WEXITSTATUS(st), 0);
 }
 
-TEST(Privilege, RefusesRoot) { EXPECT_FALSE(drop_privileges({0, 0}).ok()); }
+TEST(Privilege, RefusesRoot) {
+  EXPECT_FALSE(drop_privileges({0, 0}).ok());
+}
 
 }  // namespace
 }  // namespace f4::util

@@ -32,8 +32,12 @@ struct Unexpected {
 template <class E>
 Unexpected(E) -> Unexpected<E>;
 
-inline Unexpected<Error> fail(Error e) { return {e}; }
-inline Unexpected<Error> fail_errno(int e) { return {Error::from_errno(e)}; }
+inline Unexpected<Error> fail(Error e) {
+  return {e};
+}
+inline Unexpected<Error> fail_errno(int e) {
+  return {Error::from_errno(e)};
+}
 
 template <class T, class E>
 class [[nodiscard]] Expected {
@@ -44,10 +48,22 @@ class [[nodiscard]] Expected {
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
-  const E& error() const { assert(!ok()); return std::get<1>(v_); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
+  const E& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -66,7 +82,10 @@ class [[nodiscard]] Expected<void, E> {
 
   bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }
-  const E& error() const { assert(failed_); return err_; }
+  const E& error() const {
+    assert(failed_);
+    return err_;
+  }
 
  private:
   E err_{};
@@ -87,25 +106,25 @@ inline Result<void> check(long err) {
 
 // Propagate an error from an expression yielding Expected<...>; evaluates
 // to its value (GNU statement expression, supported by GCC and Clang).
-#define F4_TRY(expr)                                        \
-  ({                                                        \
-    auto f4_try_r_ = (expr);                                \
-    if (!f4_try_r_.ok())                                    \
-      return ::f4::util::Unexpected{f4_try_r_.error()};     \
-    std::move(f4_try_r_).value();                           \
+#define F4_TRY(expr)                                    \
+  ({                                                    \
+    auto f4_try_r_ = (expr);                            \
+    if (!f4_try_r_.ok())                                \
+      return ::f4::util::Unexpected{f4_try_r_.error()}; \
+    std::move(f4_try_r_).value();                       \
   })
 
-#define F4_TRY_VOID(expr)                                   \
-  do {                                                      \
-    auto f4_try_r_ = (expr);                                \
-    if (!f4_try_r_.ok())                                    \
-      return ::f4::util::Unexpected{f4_try_r_.error()};     \
+#define F4_TRY_VOID(expr)                               \
+  do {                                                  \
+    auto f4_try_r_ = (expr);                            \
+    if (!f4_try_r_.ok())                                \
+      return ::f4::util::Unexpected{f4_try_r_.error()}; \
   } while (0)
 
 // Propagate a raw libext2fs errcode_t.
-#define F4_CHECK(call)                                      \
-  do {                                                      \
-    long f4_check_e_ = (call);                              \
-    if (f4_check_e_)                                        \
+#define F4_CHECK(call)                                         \
+  do {                                                         \
+    long f4_check_e_ = (call);                                 \
+    if (f4_check_e_)                                           \
       return ::f4::util::fail(::f4::util::Error{f4_check_e_}); \
   } while (0)

@@ -28,8 +28,8 @@ class Strong {
 
 namespace f4 {
 
-using InodeNum = util::Strong<struct InodeNumTag, uint32_t>;   // ext2_ino_t
-using BlockNum = util::Strong<struct BlockNumTag, uint64_t>;   // blk64_t
+using InodeNum = util::Strong<struct InodeNumTag, uint32_t>;  // ext2_ino_t
+using BlockNum = util::Strong<struct BlockNumTag, uint64_t>;  // blk64_t
 using ByteOffset = util::Strong<struct ByteOffsetTag, uint64_t>;
 using ByteLen = util::Strong<struct ByteLenTag, uint64_t>;
 // The kernel's name for a node; see fuse/nodeid.h for the mapping.
