@@ -9,6 +9,9 @@ to that channel (fd=), then starts SERVER with every "{dev}" in ARGS
 replaced by /dev/fd/N, which libfuse servers accept as "already mounted,
 serve this fd".  Prints the server's pid and exits, leaving it running.
 This stands in for fusermount until the libfuse patches select the device.
+FIMMOUNT_TYPE (default fuse_iomap) and FIMMOUNT_SOURCE (default "none")
+choose the filesystem type and source, e.g. fuse_iomapblk and a block
+device.
 """
 
 import ctypes
@@ -32,7 +35,9 @@ def main(argv: list[str]) -> int:
     # mount(2) itself, not mount(8): the server is not running yet, and
     # anything that touches the new mount before it is would wait for INIT.
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.mount(b"none", mnt.encode(), b"fuse_iomap", 0, opts.encode()) != 0:
+    fstype = os.environ.get("FIMMOUNT_TYPE", "fuse_iomap")
+    source = os.environ.get("FIMMOUNT_SOURCE", "none")
+    if libc.mount(source.encode(), mnt.encode(), fstype.encode(), 0, opts.encode()) != 0:
         err = ctypes.get_errno()
         print(f"fimmount: mount: {os.strerror(err)}", file=sys.stderr)
         return 1
