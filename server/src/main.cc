@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ int exit_status(f4::ext2::OpenFailure kind) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int real_main(int argc, char** argv) {
   using namespace f4;
   std::vector<std::string> args(argv + 1, argv + argc);
   auto opts = parse_options(args);
@@ -101,4 +102,15 @@ int main(int argc, char** argv) {
   }
   fuse::Server server(std::move(fs).value(), std::move(so));
   return fuse::run(server);
+}
+
+// Only the request paths are exception-free by design; setup may still
+// run out of memory.  Say so instead of terminating with an abort.
+int main(int argc, char** argv) {
+  try {
+    return real_main(argc, argv);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "fuse4fs: %s\n", e.what());
+    return 1;
+  }
 }

@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ std::string fuse4fs_path() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int real_main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
     fputs(f4::kMountUsage, stdout);
@@ -55,4 +56,15 @@ int main(int argc, char** argv) {
   execvp(prog.c_str(), av.data());
   fprintf(stderr, "mount.fuse4fs: cannot run %s: %s\n", prog.c_str(), strerror(errno));
   return 1;
+}
+
+// Only the request paths are exception-free by design; setup may still
+// run out of memory.  Say so instead of terminating with an abort.
+int main(int argc, char** argv) {
+  try {
+    return real_main(argc, argv);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "mount.fuse4fs: %s\n", e.what());
+    return 1;
+  }
 }

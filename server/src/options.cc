@@ -122,7 +122,7 @@ util::Expected<Options, std::string> parse_options(const std::vector<std::string
       } else if (key == "uid" || key == "gid") {
         auto id = parse_id(val);
         if (!id)
-          return bad(key + "= takes a number, not '" + val + "'");
+          return bad(std::string(key).append("= takes a number, not '").append(val).append("'"));
         if (key == "uid")
           o.uid = static_cast<uid_t>(*id);
         else

@@ -30,7 +30,7 @@ TEST(Options, All) {
   EXPECT_TRUE(o->norecovery);
   EXPECT_TRUE(o->allow_other);
   EXPECT_TRUE(o->debug);
-  EXPECT_EQ(*o->uid, 65534u);
+  EXPECT_EQ(o->uid, std::optional<uid_t>(65534u));
   auto a = fuse_args(*o);
   EXPECT_EQ(a[2], "fsname=img,subtype=fuse4fs,default_permissions,allow_other,ro,suid,dev");
   EXPECT_EQ(a.back(), "-d");

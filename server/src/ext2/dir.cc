@@ -106,8 +106,9 @@ int file_type_of(uint16_t mode) {
       return EXT2_FT_SOCK;
     case LINUX_S_IFLNK:
       return EXT2_FT_SYMLINK;
+    default:
+      return EXT2_FT_UNKNOWN;
   }
-  return EXT2_FT_UNKNOWN;
 }
 
 Result<void> add_entry(const Guard& g, InodeNum dir, std::string_view name, InodeNum ino,

@@ -158,7 +158,7 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
     return refuse(kind, reason);
   }
   // From here on, ext2fs_free (never close) on refusal: nothing written.
-  auto drop = [&](OpenFailure kind, std::string reason) {
+  auto drop = [&](OpenFailure kind, const std::string& reason) {
     ext2fs_free(fs);
     return refuse(kind, std::string(path) + ": " + reason);
   };
@@ -185,7 +185,7 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
   // A truncated image opens (the superblock and group descriptors are at
   // the front) but fails later, deep in some request.  Check it up front.
   blk64_t dev_blocks = 0;
-  err = ext2fs_get_device_size2(path, fs->blocksize, &dev_blocks);
+  err = ext2fs_get_device_size2(path, static_cast<int>(fs->blocksize), &dev_blocks);
   if (!err && dev_blocks < ext2fs_blocks_count(sb))
     return drop(OpenFailure::kCorrupt, "image is truncated: it has " + std::to_string(dev_blocks) +
                                            " blocks, the filesystem needs " +

@@ -49,7 +49,7 @@ Result<std::string> Xattrs::get(std::string_view name) {
   size_t len = 0;
   F4_CHECK(ext2fs_xattr_get(h_, key.c_str(), &value, &len));
   std::string out(static_cast<const char*>(value), len);
-  ext2fs_free_mem(&value);
+  ext2fs_free_mem(static_cast<void*>(&value));
   return out;
 }
 
@@ -83,7 +83,7 @@ Result<void> Xattrs::set(std::string_view name, std::string_view value, XattrSet
     size_t len = 0;
     long err = ext2fs_xattr_get(h_, key.c_str(), &old, &len);
     if (!err)
-      ext2fs_free_mem(&old);
+      ext2fs_free_mem(static_cast<void*>(&old));
     else if (err != EXT2_ET_EA_KEY_NOT_FOUND)
       return util::fail(util::Error{err});
     bool exists = !err;
@@ -103,7 +103,7 @@ Result<void> Xattrs::remove(std::string_view name) {
   void* old = nullptr;
   size_t len = 0;
   F4_CHECK(ext2fs_xattr_get(h_, key.c_str(), &old, &len));
-  ext2fs_free_mem(&old);
+  ext2fs_free_mem(static_cast<void*>(&old));
   F4_CHECK(ext2fs_xattr_remove(h_, key.c_str()));
   return {};
 }

@@ -519,6 +519,7 @@ const fuse_lowlevel_ops& lowlevel_ops() {
 int run(Server& server) {
   const SessionOptions& so = server.opts();
   std::vector<char*> argv;
+  argv.reserve(so.fuse_args.size());
   for (const auto& a : so.fuse_args)
     argv.push_back(const_cast<char*>(a.c_str()));
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());

@@ -25,8 +25,9 @@ uint32_t dtype_of(int ft) {
       return DT_SOCK;
     case EXT2_FT_SYMLINK:
       return DT_LNK;
+    default:
+      return DT_UNKNOWN;
   }
-  return DT_UNKNOWN;
 }
 
 }  // namespace

@@ -271,8 +271,6 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
 
   if (flags & RENAME_NOREPLACE && dst)
     return util::fail_errno(EEXIST);
-  if (flags & RENAME_EXCHANGE && !dst)
-    return util::fail_errno(ENOENT);
   if (dst && *dst == src)
     return {};  // same inode: POSIX says do nothing
 
@@ -281,19 +279,22 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
     F4_TRY_VOID(check_not_below(g, newparent, src));
 
   if (flags & RENAME_EXCHANGE) {
-    Inode dst_inode = F4_TRY(ext2::read_inode(g, *dst));
+    if (!dst)
+      return util::fail_errno(ENOENT);
+    const InodeNum other = *dst;
+    Inode dst_inode = F4_TRY(ext2::read_inode(g, other));
     if (dst_inode.is_dir() && cross)
-      F4_TRY_VOID(check_not_below(g, parent, *dst));
+      F4_TRY_VOID(check_not_below(g, parent, other));
     // Swap the two entries: remove both names, add them back crossed.
     F4_TRY_VOID(ext2::remove_entry(g, parent, name));
     F4_TRY_VOID(ext2::remove_entry(g, newparent, newname));
-    F4_TRY_VOID(ext2::add_entry(g, parent, name, *dst, dst_inode.mode()));
+    F4_TRY_VOID(ext2::add_entry(g, parent, name, other, dst_inode.mode()));
     F4_TRY_VOID(ext2::add_entry(g, newparent, newname, src, src_inode.mode()));
     if (cross) {
       if (src_inode.is_dir())
         F4_TRY_VOID(ext2::set_dotdot(g, src, newparent));
       if (dst_inode.is_dir())
-        F4_TRY_VOID(ext2::set_dotdot(g, *dst, parent));
+        F4_TRY_VOID(ext2::set_dotdot(g, other, parent));
       int delta = int{src_inode.is_dir()} - int{dst_inode.is_dir()};
       if (delta) {
         F4_TRY_VOID(adjust_links(g, parent, -delta));
@@ -301,7 +302,7 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
       }
     }
     F4_TRY_VOID(touch(g, src, false));
-    F4_TRY_VOID(touch(g, *dst, false));
+    F4_TRY_VOID(touch(g, other, false));
     F4_TRY_VOID(touch(g, parent, true));
     if (cross)
       F4_TRY_VOID(touch(g, newparent, true));

@@ -28,7 +28,7 @@ int last_cap() {
 
 }  // namespace
 
-Expected<Credentials, std::string> resolve_credentials(std::optional<std::string> user,
+Expected<Credentials, std::string> resolve_credentials(const std::optional<std::string>& user,
                                                        std::optional<uid_t> uid,
                                                        std::optional<gid_t> gid) {
   if (uid || gid) {

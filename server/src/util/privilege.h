@@ -22,7 +22,7 @@ struct Credentials {
 
 // The user to become: @user by name, or @uid/@gid, or "nobody" (with
 // its primary group) when nothing is given.
-Expected<Credentials, std::string> resolve_credentials(std::optional<std::string> user,
+Expected<Credentials, std::string> resolve_credentials(const std::optional<std::string>& user,
                                                        std::optional<uid_t> uid,
                                                        std::optional<gid_t> gid);
 

@@ -13,10 +13,11 @@ TEST(Privilege, ParseStatus) {
       "Name:\tfuse4fs\nUid:\t65534\t65534\t65534\t65534\nGid:\t65534\t65534\t65534\t65534\n"
       "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n"
       "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n");
-  ASSERT_TRUE(st);
-  EXPECT_EQ(st->uid[1], 65534u);
-  EXPECT_EQ(st->eff, 0u);
-  EXPECT_EQ(st->bnd, 0x1ffffffffffu);
+  ASSERT_TRUE(st.has_value());
+  const CapStatus s = st.value_or(CapStatus{});
+  EXPECT_EQ(s.uid[1], 65534u);
+  EXPECT_EQ(s.eff, 0u);
+  EXPECT_EQ(s.bnd, 0x1ffffffffffu);
   EXPECT_FALSE(parse_status("Name:\tx\n"));
 }
 
