@@ -130,6 +130,13 @@ static void fim_inode_set_attr(struct inode *inode,
 static void fim_inode_init_ops(struct inode *inode, const struct fuse_attr *attr)
 {
 	inode->i_mode = attr->mode & S_IFMT;
+	/*
+	 * Timestamps are the server's: the kernel never dirties an inode
+	 * to update them.  A dirty inode would also never be written back
+	 * (there is no write_inode) and so never be evicted, and its
+	 * lookups never forgotten.
+	 */
+	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 	switch (inode->i_mode) {
 	case S_IFDIR:
 		inode->i_op = &fim_dir_inode_ops;
