@@ -42,8 +42,9 @@
  *           fim_inode.lock       (spinlock)
  *         fim_conn.bdevs xa_lock (spinlock, taken inside xa_* calls)
  *
- * fim_conn.lock protects the request lists, the unique counter and the
- * connected flag of one connection.  It is innermost apart from the xarray
+ * fim_conn.lock protects the request lists (pending, processing,
+ * interrupts, forgets), the unique counter and the connected flag of one
+ * connection.  It is innermost apart from the xarray
  * lock and is never held while sleeping, copying to or from userspace, or
  * waiting for the server.
  *
@@ -88,6 +89,12 @@ struct fim_bdev {
  * @next_unique: id for the next request; never 0 (0 marks notifications)
  * @pending: requests waiting for the server to read them
  * @processing: requests read by the server and waiting for a reply
+ * @interrupts: sent requests whose FUSE_INTERRUPT the server has not read
+ *	yet, linked by fim_req.intr_entry; read before anything else
+ * @forgets: struct fim_forget entries waiting to be read as FORGET or
+ *	BATCH_FORGET
+ * @forget_credit: forget messages the server may read before the next
+ *	request, so that neither starves the other
  * @connected: false once the connection is aborted; no new requests then
  * @initialized: the INIT reply was accepted; other requests wait for it
  * @num_waiting: requests allocated and not yet freed (sysfs)
@@ -104,6 +111,8 @@ struct fim_bdev {
  * @no_syncfs: likewise for SYNCFS
  * @no_fallocate: likewise for FALLOCATE
  * @no_lseek: likewise for LSEEK
+ * @no_interrupt: the server answered INTERRUPT with ENOSYS; requests wait
+ *	for signals killably only from then on
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -120,6 +129,9 @@ struct fim_conn {
 	u64			next_unique;
 	struct list_head	pending;
 	struct list_head	processing;
+	struct list_head	interrupts;
+	struct list_head	forgets;
+	unsigned int		forget_credit;
 	bool			connected;
 	bool			initialized;
 	atomic_t		num_waiting;
@@ -143,6 +155,7 @@ struct fim_conn {
 	bool			no_syncfs;
 	bool			no_fallocate;
 	bool			no_lseek;
+	bool			no_interrupt;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
@@ -274,6 +287,7 @@ struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns);
 struct fim_conn *fim_conn_get(struct fim_conn *fc);
 void fim_conn_put(struct fim_conn *fc);
 void fim_conn_abort(struct fim_conn *fc);
+void fim_conn_queue_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup);
 
 /* debugfs.c */
 void fim_debugfs_add(struct super_block *sb);
