@@ -5,9 +5,11 @@
  *
  * Each open file is a server channel.  A mount binds one channel to a new
  * connection (the fd= option); from then on the server reads requests from
- * it and writes replies to it.  Closing the channel (the server exited or
- * died) aborts the connection, so every waiter gets an error instead of
- * sleeping forever.
+ * it and writes replies to it.  FUSE_DEV_IOC_CLONE binds further channels
+ * to the same connection, so that each server thread can have its own:
+ * any channel reads any request and answers any request read from any
+ * other.  Closing the last channel (the server exited or died) aborts the
+ * connection, so every waiter gets an error instead of sleeping forever.
  *
  * Everything the server writes is untrusted: a reply is accepted only if
  * its header passes fim_proto_check_out_header(), it answers a request the
@@ -19,6 +21,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
@@ -36,10 +39,12 @@ static DEFINE_MUTEX(fim_dev_bind_lock);
 
 /**
  * struct fim_dev - state of one open /dev/fuse_iomap file
- * @conn: connection this channel serves; NULL until a mount binds it
+ * @conn: connection this channel serves; NULL until a mount or a clone
+ *	binds it
  *
  * @conn is set once, under fim_dev_bind_lock, by the mount that consumes
- * the fd, and is stable from then on; the channel holds a reference.
+ * the fd or by FUSE_DEV_IOC_CLONE, and is stable from then on; the channel
+ * holds a reference and counts in fim_conn.channels.
  */
 struct fim_dev {
 	struct fim_conn		*conn;
@@ -76,6 +81,7 @@ struct fim_conn *fim_dev_bind(struct file *file, struct fim_conn *fc)
 		mutex_unlock(&fim_dev_bind_lock);
 		return ERR_PTR(-EBUSY);
 	}
+	fc->channels++;
 	smp_store_release(&fd->conn, fim_conn_get(fc));
 	mutex_unlock(&fim_dev_bind_lock);
 	return fc;
@@ -106,10 +112,12 @@ static int fim_dev_open(struct inode *inode, struct file *file)
  * @inode: device inode
  * @file: the file being released
  *
- * The server is gone: abort its connection so that every request in
- * flight fails and nothing new is queued, then drop the channel's
- * reference.  The mount stays until unmounted; its operations fail with
- * -ENOTCONN.
+ * If this was the connection's last channel, the server is gone: abort
+ * the connection so that every request in flight fails and nothing new is
+ * queued.  Then drop the channel's reference.  The mount stays until
+ * unmounted; its operations fail with -ENOTCONN.  Requests the server read
+ * through this channel stay where they are while other channels remain:
+ * any of them may answer.
  *
  * Context: process context, may sleep.
  * Return: 0.
@@ -118,13 +126,17 @@ static int fim_dev_release(struct inode *inode, struct file *file)
 {
 	struct fim_dev *fd = file->private_data;
 	struct fim_conn *fc;
+	bool last = false;
 
 	mutex_lock(&fim_dev_bind_lock);
 	fc = fd->conn;
 	fd->conn = NULL;
+	if (fc)
+		last = !--fc->channels;
 	mutex_unlock(&fim_dev_bind_lock);
 	if (fc) {
-		fim_conn_abort(fc);
+		if (last)
+			fim_conn_abort(fc);
 		fim_conn_put(fc);
 	}
 	kfree(fd);
@@ -622,21 +634,63 @@ static long fim_dev_ioctl_iomap_support(struct fuse_iomap_support __user *arg)
 	return 0;
 }
 
+/*
+ * FUSE_DEV_IOC_CLONE: bind @file, a fresh channel, to the connection that
+ * the channel open as fd *@arg serves.
+ */
+static long fim_dev_ioctl_clone(struct file *file, u32 __user *arg)
+{
+	struct fim_dev *fd = file->private_data;
+	struct fim_dev *old_fd;
+	struct fim_conn *fc;
+	struct file *old;
+	u32 oldfd;
+	long ret;
+
+	if (get_user(oldfd, arg))
+		return -EFAULT;
+	old = fget(oldfd);
+	if (!old)
+		return -EINVAL;
+	ret = -EINVAL;
+	if (old->f_op != &fim_dev_fops || old == file)
+		goto out_fput;
+	old_fd = old->private_data;
+	mutex_lock(&fim_dev_bind_lock);
+	fc = old_fd->conn;
+	/* Only a channel still serving a live connection can be cloned. */
+	if (!fc || fd->conn || !READ_ONCE(fc->connected))
+		goto out_unlock;
+	fc->channels++;
+	/* Pairs with smp_load_acquire() in fim_dev_conn(). */
+	smp_store_release(&fd->conn, fim_conn_get(fc));
+	ret = 0;
+out_unlock:
+	mutex_unlock(&fim_dev_bind_lock);
+out_fput:
+	fput(old);
+	return ret;
+}
+
 /**
  * fim_dev_ioctl() - channel ioctls
  * @file: the channel
  * @cmd: FUSE_DEV_IOC_*
  * @arg: user pointer or value, per @cmd
  *
- * Only FUSE_DEV_IOC_IOMAP_SUPPORT is implemented.  May sleep.
+ * FUSE_DEV_IOC_CLONE and FUSE_DEV_IOC_IOMAP_SUPPORT are implemented.
+ * May sleep.
  *
- * Return: 0 on success, -EFAULT for a bad pointer, -ENOTTY for any other
- * command.
+ * Return: 0 on success, -EFAULT for a bad pointer, -EINVAL for a clone
+ * of something that is not a bound channel or onto a bound one, -ENOTTY
+ * for any other command.
  */
 static long fim_dev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	switch (cmd) {
+	case FUSE_DEV_IOC_CLONE:
+		return fim_dev_ioctl_clone(file, (u32 __user *)arg);
 	case FUSE_DEV_IOC_IOMAP_SUPPORT:
 		return fim_dev_ioctl_iomap_support((void __user *)arg);
 	default:

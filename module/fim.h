@@ -113,6 +113,9 @@ struct fim_bdev {
  * @no_lseek: likewise for LSEEK
  * @no_interrupt: the server answered INTERRUPT with ENOSYS; requests wait
  *	for signals killably only from then on
+ * @channels: open device files serving this connection (the mount's fd
+ *	and its clones); protected by fim_dev_bind_lock.  The last one to
+ *	close aborts the connection
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -156,6 +159,9 @@ struct fim_conn {
 	bool			no_fallocate;
 	bool			no_lseek;
 	bool			no_interrupt;
+
+	/* Protected by fim_dev_bind_lock. */
+	unsigned int		channels;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;

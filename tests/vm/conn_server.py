@@ -14,6 +14,9 @@ and the mount helper come from hostile_server.py) and checks:
 * FORGET and BATCH_FORGET: every lookup the server answered is forgotten
   exactly once by unmount, batched for servers of minor 16 and later,
   one by one for older ones.
+* FUSE_DEV_IOC_CLONE: a cloned channel reads requests and answers
+  requests read from the other; the connection survives the original
+  channel's close and ends with the last one.
 
 Run inside a lab VM as root: python3 conn_server.py; exit status 0 when
 every check passed.
@@ -22,6 +25,7 @@ every check passed.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import select
 import signal
@@ -39,6 +43,7 @@ from hostile_server import (IN_HDR, INIT_OUT, OUT_HDR, Checker,  # noqa: E402
 FUSE_FORGET, FUSE_READ, FUSE_INIT, FUSE_LOOKUP = 2, 15, 26, 1
 FUSE_INTERRUPT, FUSE_BATCH_FORGET = 36, 42
 FUSE_INT_REQ_BIT = 1
+FUSE_DEV_IOC_CLONE = 0x8004E500
 S_IFREG = 0o100000
 
 # name -> node id of the files whose READ the server holds
@@ -60,6 +65,7 @@ class ConnServer(Server):
         self.interrupts: list[tuple[int, int, int]] = []  # (hdr unique, arg, len)
         self.intr_seen = threading.Condition(self.lock)
         self.bad: list[str] = []
+        self.close_on_stop = True
 
     def send(self, what: str, unique: int, payload: bytes = b"", error: int = 0,
              length: int | None = None) -> None:
@@ -73,7 +79,8 @@ class ConnServer(Server):
         while True:
             # Poll, so that a stop request is seen while nothing comes.
             if self.die_now.is_set():
-                os.close(self.fd)
+                if self.close_on_stop:
+                    os.close(self.fd)
                 return
             ready, _, _ = select.select([self.fd], [], [], 0.2)
             if not ready:
@@ -286,6 +293,58 @@ def forget_test(chk: Checker, minor: int, nfiles: int) -> None:
     os.rmdir(mnt)
 
 
+def clone_test(chk: Checker) -> None:
+    mnt = tempfile.mkdtemp()
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    spare = os.open("/dev/fuse_iomap", os.O_RDWR)
+
+    def clone(newfd: int, oldfd: int) -> str:
+        try:
+            fcntl.ioctl(newfd, FUSE_DEV_IOC_CLONE, struct.pack("<I", oldfd))
+            return "OK"
+        except OSError as e:
+            return errno.errorcode[e.errno]
+
+    def stat(name: str) -> str:
+        try:
+            os.stat(f"{mnt}/{name}")
+            return "OK"
+        except OSError as e:
+            return errno.errorcode[e.errno]
+
+    def serve(read_fd: int, write_fd: int, close: bool, names: list[str]) -> list[str]:
+        srv = ConnServer(read_fd, out_fd=write_fd)
+        srv.close_on_stop = close
+        srv.thread.start()
+        res = [stat(n) for n in names]
+        srv.die_now.set()
+        srv.thread.join(5)
+        chk.expect(f"server writes from {read_fd} to {write_fd}", srv.write_errors, [])
+        return res
+
+    chk.expect("clone of an unbound channel", clone(spare, fd), "EINVAL")
+    null = os.open("/dev/null", os.O_RDONLY)
+    chk.expect("clone of a non-channel", clone(spare, null), "EINVAL")
+    os.close(null)
+    mount(fd, mnt)
+    chk.expect("clone of the mounted channel", clone(spare, fd), "OK")
+    chk.expect("clone onto a bound channel", clone(spare, fd), "EINVAL")
+    # The INIT reply and the first requests are read from the clone and
+    # answered through the original, then the other way round.
+    chk.expect("read from the clone, answered on the original",
+               serve(spare, fd, False, [f"a{i}" for i in range(20)]), ["OK"] * 20)
+    chk.expect("read from the original, answered on the clone",
+               serve(fd, spare, True, [f"b{i}" for i in range(20)]), ["OK"] * 20)
+    # The original is closed now; the clone carries on alone.
+    chk.expect("connection survives the original channel's close",
+               serve(spare, spare, True, ["c0", "c1"]), ["OK"] * 2)
+    # The clone was the last channel: its close ended the connection.
+    chk.expect("last channel's close ends the connection", stat("d0"), "ENOTCONN")
+    chk.expect("umount after the last channel",
+               subprocess.run(["umount", mnt], check=False).returncode, 0)
+    os.rmdir(mnt)
+
+
 def main() -> int:
     chk = Checker()
     mnt = tempfile.mkdtemp()
@@ -305,6 +364,7 @@ def main() -> int:
 
     forget_test(chk, 31, 300)
     forget_test(chk, 15, 20)
+    clone_test(chk)
     print(f"conn: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 
