@@ -53,6 +53,7 @@ struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns)
 	fc->max_read = UINT_MAX;
 	fc->max_write = 4096;
 	fc->user_ns = get_user_ns(user_ns);
+	init_rwsem(&fc->killsb);
 	xa_init_flags(&fc->bdevs, XA_FLAGS_ALLOC1);
 	return fc;
 }

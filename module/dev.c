@@ -553,9 +553,8 @@ static ssize_t fim_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return -EINVAL;
 	}
 	if (kind == FIM_OUT_NOTIFY) {
-		pr_warn_ratelimited("unsupported notification %d from server\n",
-				    oh.error);
-		return -ENOSYS;
+		error = fim_notify(fc, oh.error, from, nbytes - sizeof(oh));
+		return error ? error : nbytes;
 	}
 
 	if (oh.unique & FUSE_INT_REQ_BIT)

@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -35,6 +36,7 @@
  *
  * Locks, outermost first.  Take them only in this order:
  *
+ *   fim_conn.killsb              (rwsem, notifications vs. unmount)
  *   inode->i_rwsem
  *     mapping->invalidate_lock
  *       fim_dev_bind_lock        (mutex, device fd <-> connection binding)
@@ -51,6 +53,10 @@
  * fim_inode.lock protects the lookup count and the attribute deadline of
  * one inode; it is never held together with fim_conn.lock in practice but
  * would nest inside it.
+ *
+ * fim_conn.killsb is held for reading while a notification works on the
+ * superblock, and for writing by unmount while it detaches the superblock
+ * from the connection (fim_conn.sb), before tearing it down.
  *
  * fim_conn.bdevs is an xarray; its own lock serializes insertions and
  * removals, and lookups run under RCU.
@@ -118,6 +124,9 @@ struct fim_bdev {
  *	close aborts the connection
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
+ * @killsb: protects @sb against unmount, see Locking
+ * @sb: the superblock notifications act on; NULL before the mount is set
+ *	up and once unmount began; protected by @killsb
  * @bdevs: registered block devices, indexed by backing id
  *
  * Lifetime: created when a mount binds a device fd; freed when the last
@@ -165,6 +174,9 @@ struct fim_conn {
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
+
+	struct rw_semaphore	killsb;
+	struct super_block	*sb;
 
 	/* Registered devices: xarray lock for writers, RCU for lookups. */
 	struct xarray		bdevs;
@@ -283,6 +295,10 @@ unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
 /* Module parameters (main.c). */
 extern bool fim_enable_iomap;
 
+/* notify.c */
+int fim_notify(struct fim_conn *fc, int code, struct iov_iter *from,
+	       size_t len);
+
 /* dev.c */
 int fim_dev_init(void);
 void fim_dev_exit(void);
@@ -314,6 +330,7 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 		       u32 attr_valid_nsec);
 int fim_inode_refresh(struct inode *inode, bool force);
 void fim_inode_expire_attr(struct inode *inode);
+struct inode *fim_ilookup(struct super_block *sb, u64 nodeid);
 int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
 			 int mask);
 int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,
@@ -332,6 +349,7 @@ extern const struct file_operations fim_dir_file_ops;
 extern const struct dentry_operations fim_dentry_ops;
 struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 			  unsigned int flags);
+void fim_dentry_expire(struct dentry *dentry);
 
 /* xattr.c */
 extern const struct xattr_handler * const fim_xattr_handlers[];

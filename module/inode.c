@@ -209,6 +209,21 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 }
 
 /**
+ * fim_ilookup() - find the in-core inode of a node, if there is one
+ * @sb: the superblock
+ * @nodeid: the server's node id
+ *
+ * Never creates an inode and never asks the server.
+ *
+ * Context: process context, may sleep (waits for an inode being set up).
+ * Return: the inode with a reference, or NULL.
+ */
+struct inode *fim_ilookup(struct super_block *sb, u64 nodeid)
+{
+	return ilookup5(sb, nodeid, fim_inode_test, &nodeid);
+}
+
+/**
  * fim_inode_expire_attr() - make the next attribute use ask the server
  * @inode: the inode, whose times, size, blocks or mode the server changed
  */

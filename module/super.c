@@ -434,6 +434,10 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	error = fim_send_init(fc);
 	if (error)
 		goto out_abort;
+	/* From now on notifications may act on the superblock. */
+	down_write(&fc->killsb);
+	fc->sb = sb;
+	up_write(&fc->killsb);
 	fim_debugfs_add(sb);
 	fput(file);
 	return 0;
@@ -516,8 +520,13 @@ static void fim_kill_sb(struct super_block *sb)
 {
 	struct fim_mount *fm = FIM_SB(sb);
 
-	if (fm)
+	if (fm) {
 		fim_debugfs_remove(sb);
+		/* Wait for notifications working on @sb; no new ones start. */
+		down_write(&fm->conn->killsb);
+		fm->conn->sb = NULL;
+		up_write(&fm->conn->killsb);
+	}
 	/* Evicting the inodes queues their FORGETs before DESTROY. */
 	if (sb->s_bdev)
 		kill_block_super(sb);

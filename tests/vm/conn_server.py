@@ -14,6 +14,10 @@ and the mount helper come from hostile_server.py) and checks:
 * FORGET and BATCH_FORGET: every lookup the server answered is forgotten
   exactly once by unmount, batched for servers of minor 16 and later,
   one by one for older ones.
+* Notifications: INVAL_ENTRY (dropping and FUSE_EXPIRE_ONLY), INVAL_INODE
+  and DELETE make the kernel ask again; malformed ones fail the server's
+  write() with EINVAL or ENAMETOOLONG, unknown nodes with ENOENT, STORE,
+  RETRIEVE and POLL with ENOSYS.
 * FUSE_DEV_IOC_CLONE: a cloned channel reads requests and answers
   requests read from the other; the connection survives the original
   channel's close and ends with the last one.
@@ -37,10 +41,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hostile_server import (IN_HDR, INIT_OUT, OUT_HDR, Checker,  # noqa: E402
-                            Server, entry, mount)
+from hostile_server import (ATTR_HEAD, ENTRY_HEAD, IN_HDR, INIT_OUT,  # noqa: E402
+                            OUT_HDR, Checker, Server, attr, entry, mount)
 
-FUSE_FORGET, FUSE_READ, FUSE_INIT, FUSE_LOOKUP = 2, 15, 26, 1
+FUSE_FORGET, FUSE_READ, FUSE_INIT, FUSE_LOOKUP, FUSE_GETATTR = 2, 15, 26, 1, 3
+NOTIFY_POLL, NOTIFY_INVAL_INODE, NOTIFY_INVAL_ENTRY = 1, 2, 3
+NOTIFY_STORE, NOTIFY_RETRIEVE, NOTIFY_DELETE = 4, 5, 6
+FUSE_EXPIRE_ONLY = 1
 FUSE_INTERRUPT, FUSE_BATCH_FORGET = 36, 42
 FUSE_INT_REQ_BIT = 1
 FUSE_DEV_IOC_CLONE = 0x8004E500
@@ -66,6 +73,7 @@ class ConnServer(Server):
         self.intr_seen = threading.Condition(self.lock)
         self.bad: list[str] = []
         self.close_on_stop = True
+        self.deleted: set[str] = set()
 
     def send(self, what: str, unique: int, payload: bytes = b"", error: int = 0,
              length: int | None = None) -> None:
@@ -110,9 +118,20 @@ class ConnServer(Server):
         elif opcode == FUSE_LOOKUP:
             name = body.split(b"\0")[0].decode()
             nid = HELD.get(name) or 1000 + (int(name[1:]) if name[1:].isdigit() else 999)
+            if name in self.deleted:
+                self.send("lookup-deleted", unique, error=-errno.ENOENT)
+                return
             with self.lock:
                 self.lookups[nid] = self.lookups.get(nid, 0) + 1
-            self.send("lookup", unique, entry(nid, S_IFREG | 0o644))
+            if name.startswith("n"):
+                # Cached for an hour: only a notification makes the kernel ask.
+                self.send("lookup-cached", unique, ENTRY_HEAD.pack(nid, 0, 3600, 3600, 0, 0)
+                          + attr(nid, S_IFREG | 0o644))
+            else:
+                self.send("lookup", unique, entry(nid, S_IFREG | 0o644))
+        elif opcode == FUSE_GETATTR and nodeid != 1:
+            self.send("getattr", unique, ATTR_HEAD.pack(3600, 0, 0)
+                      + attr(nodeid, S_IFREG | 0o644))
         elif opcode == FUSE_FORGET:
             self.forget(nodeid, struct.unpack_from("<Q", body)[0])
         elif opcode == FUSE_BATCH_FORGET:
@@ -245,6 +264,119 @@ def interrupt_tests(chk: Checker, srv: ConnServer, mnt: str) -> None:
     srv.send("late-reply-2", srv.held_reads[HELD["nosys2"]], b"z")
 
 
+def notify(fd: int, code: int, payload: bytes) -> str:
+    """Write a notification; the errno name it failed with, or OK."""
+    try:
+        os.write(fd, OUT_HDR.pack(OUT_HDR.size + len(payload), code, 0) + payload)
+        return "OK"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+
+
+def inval_entry(parent: int, name: bytes, flags: int = 0, namelen: int | None = None,
+                nul: bool = True) -> bytes:
+    n = len(name) if namelen is None else namelen
+    return struct.pack("<QII", parent, n, flags) + name + (b"\0" if nul else b"")
+
+
+def delete(parent: int, child: int, name: bytes) -> bytes:
+    return struct.pack("<QQII", parent, child, len(name), 0) + name + b"\0"
+
+
+def notify_test(chk: Checker) -> None:
+    mnt = tempfile.mkdtemp()
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = ConnServer(fd)
+    srv.thread.start()
+
+    def lookups(name: str) -> int:
+        with srv.lock:
+            return srv.lookups.get(1000 + int(name[1:]), 0)
+
+    def getattrs() -> int:
+        with srv.lock:
+            return srv.opcodes.get(FUSE_GETATTR, 0)
+
+    def stat(name: str) -> str:
+        try:
+            os.stat(f"{mnt}/{name}")
+            return "OK"
+        except OSError as e:
+            return errno.errorcode[e.errno]
+
+    for n in ("n1", "n2", "n3", "n4"):
+        stat(n)
+        stat(n)
+    chk.expect("cached entries looked up once", [lookups(n) for n in ("n1", "n2", "n3", "n4")],
+               [1, 1, 1, 1])
+    chk.expect("INVAL_ENTRY accepted", notify(fd, NOTIFY_INVAL_ENTRY, inval_entry(1, b"n1")), "OK")
+    stat("n1")
+    chk.expect("INVAL_ENTRY: looked up again", lookups("n1"), 2)
+    chk.expect("INVAL_ENTRY with FUSE_EXPIRE_ONLY accepted",
+               notify(fd, NOTIFY_INVAL_ENTRY, inval_entry(1, b"n2", FUSE_EXPIRE_ONLY)), "OK")
+    stat("n2")
+    chk.expect("EXPIRE_ONLY: looked up again", lookups("n2"), 2)
+    chk.expect("INVAL_ENTRY of an uncached name", notify(fd, NOTIFY_INVAL_ENTRY,
+                                                         inval_entry(1, b"n99")), "OK")
+    before = getattrs()
+    stat("n4")
+    chk.expect("cached attributes: no GETATTR", getattrs(), before)
+    chk.expect("INVAL_INODE accepted",
+               notify(fd, NOTIFY_INVAL_INODE, struct.pack("<Qqq", 1004, -1, 0)), "OK")
+    stat("n4")
+    chk.expect("INVAL_INODE: attributes fetched again", getattrs(), before + 1)
+    chk.expect("INVAL_INODE of a data range",
+               notify(fd, NOTIFY_INVAL_INODE, struct.pack("<Qqq", 1004, 4096, 1 << 62)), "OK")
+    chk.expect("INVAL_INODE of an unknown node",
+               notify(fd, NOTIFY_INVAL_INODE, struct.pack("<Qqq", 99999, 0, 0)), "ENOENT")
+    chk.expect("DELETE naming another node",
+               notify(fd, NOTIFY_DELETE, delete(1, 1004, b"n3")), "ENOENT")
+    srv.deleted.add("n3")
+    chk.expect("DELETE accepted", notify(fd, NOTIFY_DELETE, delete(1, 1003, b"n3")), "OK")
+    chk.expect("DELETE: the name is gone", stat("n3"), "ENOENT")
+    chk.expect("INVAL_ENTRY under a non-directory",
+               notify(fd, NOTIFY_INVAL_ENTRY, inval_entry(1004, b"x")), "ENOTDIR")
+
+    bad = [
+        ("INVAL_INODE too short", NOTIFY_INVAL_INODE, struct.pack("<Qq", 1004, 0), "EINVAL"),
+        ("INVAL_INODE too long", NOTIFY_INVAL_INODE, bytes(32), "EINVAL"),
+        ("INVAL_INODE node id 0", NOTIFY_INVAL_INODE, struct.pack("<Qqq", 0, 0, 0), "EINVAL"),
+        ("INVAL_ENTRY parent 0", NOTIFY_INVAL_ENTRY, inval_entry(0, b"n1"), "EINVAL"),
+        ("INVAL_ENTRY name longer than said", NOTIFY_INVAL_ENTRY,
+         inval_entry(1, b"n1", namelen=1), "EINVAL"),
+        ("INVAL_ENTRY name shorter than said", NOTIFY_INVAL_ENTRY,
+         inval_entry(1, b"n1", namelen=5), "EINVAL"),
+        ("INVAL_ENTRY without the NUL", NOTIFY_INVAL_ENTRY,
+         inval_entry(1, b"n1", nul=False), "EINVAL"),
+        ("INVAL_ENTRY empty name", NOTIFY_INVAL_ENTRY, inval_entry(1, b""), "EINVAL"),
+        ("INVAL_ENTRY name with '/'", NOTIFY_INVAL_ENTRY, inval_entry(1, b"a/b"), "EINVAL"),
+        ("INVAL_ENTRY name with NUL", NOTIFY_INVAL_ENTRY, inval_entry(1, b"a\0b"), "EINVAL"),
+        ("INVAL_ENTRY name '..'", NOTIFY_INVAL_ENTRY, inval_entry(1, b".."), "EINVAL"),
+        ("INVAL_ENTRY name of 1025 bytes", NOTIFY_INVAL_ENTRY, inval_entry(1, b"x" * 1025),
+         "ENAMETOOLONG"),
+        ("INVAL_ENTRY unknown flags", NOTIFY_INVAL_ENTRY, inval_entry(1, b"n1", 2), "EINVAL"),
+        ("INVAL_ENTRY header only", NOTIFY_INVAL_ENTRY, struct.pack("<QI", 1, 2), "EINVAL"),
+        ("DELETE child 0", NOTIFY_DELETE, delete(1, 0, b"n1"), "EINVAL"),
+        ("DELETE padding", NOTIFY_DELETE, struct.pack("<QQII", 1, 1001, 2, 7) + b"n1\0",
+         "EINVAL"),
+        ("STORE", NOTIFY_STORE, struct.pack("<QQII", 1004, 0, 4, 0) + b"data", "ENOSYS"),
+        ("RETRIEVE", NOTIFY_RETRIEVE, struct.pack("<QQQII", 1, 1004, 0, 4, 0), "ENOSYS"),
+        ("POLL", NOTIFY_POLL, struct.pack("<Q", 1), "ENOSYS"),
+        ("unknown code", 77, b"", "ENOSYS"),
+    ]
+    for what, code, payload, want in bad:
+        chk.expect(f"notification: {what}", notify(fd, code, payload), want)
+    chk.expect("still serving after bad notifications", stat("n5"), "OK")
+    chk.expect("notify mount: server writes", srv.write_errors, [])
+    chk.expect("umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    chk.expect("notification after umount",
+               notify(fd, NOTIFY_INVAL_INODE, struct.pack("<Qqq", 1004, -1, 0)), "ENODEV")
+    srv.thread.join(10)
+    os.close(fd)
+    os.rmdir(mnt)
+
+
 def drop_and_balance(srv: ConnServer) -> bool:
     """Evict every unused inode; wait until the server heard all forgets.
 
@@ -365,6 +497,7 @@ def main() -> int:
     forget_test(chk, 31, 300)
     forget_test(chk, 15, 20)
     clone_test(chk)
+    notify_test(chk)
     print(f"conn: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 
