@@ -18,6 +18,8 @@ and the mount helper come from hostile_server.py) and checks:
   and DELETE make the kernel ask again; malformed ones fail the server's
   write() with EINVAL or ENAMETOOLONG, unknown nodes with ENOENT, STORE,
   RETRIEVE and POLL with ENOSYS.
+* Mount options: refusals reach mount(2) as EINVAL, valid ones show in
+  /proc/mounts (options.c's rules are covered by KUnit fim_options).
 * FUSE_DEV_IOC_CLONE: a cloned channel reads requests and answers
   requests read from the other; the connection survives the original
   channel's close and ends with the last one.
@@ -28,6 +30,7 @@ every check passed.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import os
@@ -477,8 +480,41 @@ def clone_test(chk: Checker) -> None:
     os.rmdir(mnt)
 
 
+def options_test(chk: Checker) -> None:
+    """The mount options reach options.c; refusals are EINVAL."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    mnt = tempfile.mkdtemp()
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    base = f"fd={fd},rootmode=40000,user_id=0,group_id=0"
+    cases = [
+        ("unknown option", base + ",bogus=1", "EINVAL"),
+        ("fd given twice", base + f",fd={fd}", "EINVAL"),
+        ("max_read 0", base + ",max_read=0", "EINVAL"),
+        ("root_nodeid 0", base + ",root_nodeid=0", "EINVAL"),
+        ("blksize on fuse_iomap", base + ",blksize=4096", "EINVAL"),
+        ("group_id missing", f"fd={fd},rootmode=40000,user_id=0", "EINVAL"),
+        ("fd overflows", "fd=4294967296,rootmode=40000,user_id=0,group_id=0", "EINVAL"),
+        ("valid", base + ",max_read=8192,subtype=opts,allow_other,default_permissions", "OK"),
+    ]
+    for what, opts, want in cases:
+        rc = libc.mount(b"opts", mnt.encode(), b"fuse_iomap", 0, opts.encode())
+        got = "OK" if rc == 0 else errno.errorcode[ctypes.get_errno()]
+        chk.expect(f"mount options: {what}", got, want)
+    with open("/proc/mounts") as f:
+        line = next((m for m in f if f" {mnt} " in m), "")
+    chk.expect("mount options shown", all(o in line for o in (
+        "fuse_iomap.opts", "max_read=8192", "allow_other", "default_permissions")), True)
+    # Nobody serves this mount: closing the channel aborts it, so that
+    # umount(8)'s own lookups fail instead of waiting for INIT.
+    os.close(fd)
+    chk.expect("umount unserved mount", subprocess.run(["umount", mnt],
+                                                       check=False).returncode, 0)
+    os.rmdir(mnt)
+
+
 def main() -> int:
     chk = Checker()
+    options_test(chk)
     mnt = tempfile.mkdtemp()
     fd = os.open("/dev/fuse_iomap", os.O_RDWR)
     mount(fd, mnt)
