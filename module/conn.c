@@ -3,8 +3,10 @@
  * Connections and the requests that travel over them.
  *
  * A requester allocates a request (its message and reply buffers come with
- * it), queues it on the connection and sleeps killably until the server
- * answered or the connection died.  The device side (dev.c) moves requests
+ * it), queues it on the connection and sleeps until the server answered or
+ * the connection died.  A signal to the requester asks the server, with
+ * FUSE_INTERRUPT, to finish the request early; only a fatal signal stops
+ * the wait itself.  The device side (dev.c) moves requests
  * from pending to processing as the server reads them and finishes them as
  * replies arrive.  An abort finishes everything in flight with
  * -ECONNABORTED and refuses new requests with -ENOTCONN, so no requester can
@@ -38,9 +40,12 @@ struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns)
 		return NULL;
 	refcount_set(&fc->refs, 1);
 	spin_lock_init(&fc->lock);
-	fc->next_unique = 1;
+	fc->next_unique = FUSE_REQ_ID_STEP;
 	INIT_LIST_HEAD(&fc->pending);
 	INIT_LIST_HEAD(&fc->processing);
+	INIT_LIST_HEAD(&fc->interrupts);
+	INIT_LIST_HEAD(&fc->forgets);
+	fc->forget_credit = FIM_FORGET_CREDIT;
 	fc->connected = true;
 	atomic_set(&fc->num_waiting, 0);
 	init_waitqueue_head(&fc->waitq);
@@ -48,6 +53,7 @@ struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns)
 	fc->max_read = UINT_MAX;
 	fc->max_write = 4096;
 	fc->user_ns = get_user_ns(user_ns);
+	init_rwsem(&fc->killsb);
 	xa_init_flags(&fc->bdevs, XA_FLAGS_ALLOC1);
 	return fc;
 }
@@ -76,7 +82,9 @@ void fim_conn_put(struct fim_conn *fc)
 	if (!fc || !refcount_dec_and_test(&fc->refs))
 		return;
 	if (WARN_ON_ONCE(!list_empty(&fc->pending) ||
-			 !list_empty(&fc->processing)))
+			 !list_empty(&fc->processing) ||
+			 !list_empty(&fc->interrupts) ||
+			 !list_empty(&fc->forgets)))
 		return;	/* leak rather than free memory still in use */
 	xa_destroy(&fc->bdevs);
 	put_user_ns(fc->user_ns);
@@ -89,23 +97,31 @@ void fim_conn_put(struct fim_conn *fc)
  *
  * Called when the server's device fd is closed (the server exited or died)
  * or at unmount.  Every queued or sent request finishes with -ECONNABORTED;
- * server threads blocked in read() and requesters waiting for INIT wake up.
- * Idempotent.
+ * queued interrupts and forgets are dropped; server threads blocked in
+ * read() and requesters waiting for INIT wake up.  Idempotent.
  *
  * Context: process context, takes fim_conn.lock.
  */
 void fim_conn_abort(struct fim_conn *fc)
 {
+	struct fim_forget *forget, *fnext;
 	struct fim_req *req, *next;
+	LIST_HEAD(forgets);
 	LIST_HEAD(dead);
 
 	spin_lock(&fc->lock);
 	fc->connected = false;
 	list_splice_init(&fc->pending, &dead);
 	list_splice_tail_init(&fc->processing, &dead);
-	list_for_each_entry(req, &dead, list)
+	list_splice_init(&fc->forgets, &forgets);
+	list_for_each_entry(req, &dead, list) {
+		list_del_init(&req->intr_entry);
 		req->state = FIM_REQ_REPLYING;	/* ours to finish now */
+	}
 	spin_unlock(&fc->lock);
+
+	list_for_each_entry_safe(forget, fnext, &forgets, list)
+		kfree(forget);
 
 	list_for_each_entry_safe(req, next, &dead, list) {
 		list_del_init(&req->list);
@@ -115,6 +131,39 @@ void fim_conn_abort(struct fim_conn *fc)
 	}
 	wake_up_all(&fc->waitq);
 	wake_up_all(&fc->blocked_waitq);
+}
+
+/**
+ * fim_conn_queue_forget() - give lookup references back to the server
+ * @fc: the connection
+ * @nodeid: the node being forgotten
+ * @nlookup: lookups the kernel counted for it; not 0
+ *
+ * Queues a forget for the server to read, batched with others when the
+ * server speaks BATCH_FORGET.  Nothing waits for it.  If the connection
+ * is gone, or no memory is left, the forget is dropped: the server's
+ * count then stays high, which costs it memory but no correctness.
+ *
+ * Context: process context (inode eviction), may sleep.
+ */
+void fim_conn_queue_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup)
+{
+	struct fim_forget *forget;
+
+	forget = kmalloc(sizeof(*forget), GFP_KERNEL);
+	if (!forget)
+		return;
+	forget->nodeid = nodeid;
+	forget->nlookup = nlookup;
+	spin_lock(&fc->lock);
+	if (!fc->connected) {
+		spin_unlock(&fc->lock);
+		kfree(forget);
+		return;
+	}
+	list_add_tail(&forget->list, &fc->forgets);
+	spin_unlock(&fc->lock);
+	wake_up(&fc->waitq);
 }
 
 /**
@@ -173,6 +222,7 @@ struct fim_req *fim_req_alloc(struct fim_conn *fc, u32 opcode, u64 nodeid,
 			goto out_free_msg;
 	}
 	INIT_LIST_HEAD(&req->list);
+	INIT_LIST_HEAD(&req->intr_entry);
 	refcount_set(&req->refs, 1);
 	init_completion(&req->done);
 	req->opcode = opcode;
@@ -213,6 +263,24 @@ void fim_req_put(struct fim_req *req)
 }
 
 /**
+ * fim_req_unlink_locked() - take a request off every list to finish it
+ * @fc: its connection
+ * @req: a request on fim_conn.pending or fim_conn.processing
+ *
+ * The caller becomes the one path that finishes @req, and owns the
+ * queue's reference.
+ *
+ * Context: fim_conn.lock held.
+ */
+void fim_req_unlink_locked(struct fim_conn *fc, struct fim_req *req)
+{
+	lockdep_assert_held(&fc->lock);
+	list_del_init(&req->list);
+	list_del_init(&req->intr_entry);
+	req->state = FIM_REQ_REPLYING;
+}
+
+/**
  * fim_req_end() - finish a request
  * @fc: its connection
  * @req: the request, taken off every list by the caller
@@ -248,9 +316,11 @@ static int fim_req_queue(struct fim_conn *fc, struct fim_req *req)
 		spin_unlock(&fc->lock);
 		return -ENOTCONN;
 	}
-	req->unique = fc->next_unique++;
+	/* Even ids only: odd ones name the interrupt of a request. */
+	req->unique = fc->next_unique;
+	fc->next_unique += FUSE_REQ_ID_STEP;
 	if (!fc->next_unique)
-		fc->next_unique = 1;
+		fc->next_unique = FUSE_REQ_ID_STEP;
 	ih->unique = req->unique;
 	req->state = FIM_REQ_PENDING;
 	refcount_inc(&req->refs);
@@ -272,12 +342,36 @@ static int fim_req_wait_init(struct fim_conn *fc, struct fim_req *req)
 	return READ_ONCE(fc->initialized) ? 0 : -ENOTCONN;
 }
 
+/*
+ * The requester of @req got a signal: ask the server to hurry.  A request
+ * the server holds gets a FUSE_INTERRUPT queued now; one still pending
+ * gets it when the server reads the request (fim_dev_next_req).
+ */
+static void fim_req_interrupt(struct fim_conn *fc, struct fim_req *req)
+{
+	bool queued = false;
+
+	spin_lock(&fc->lock);
+	req->interrupted = true;
+	if (req->state == FIM_REQ_SENT && !fc->no_interrupt &&
+	    list_empty(&req->intr_entry)) {
+		list_add_tail(&req->intr_entry, &fc->interrupts);
+		queued = true;
+	}
+	spin_unlock(&fc->lock);
+	if (queued)
+		wake_up(&fc->waitq);
+}
+
 /**
  * fim_req_send() - send a request and wait for the answer
  * @fc: the connection
  * @req: the request, with its arguments filled in
  *
- * Sleeps until the server replied or the connection was aborted.  Only a
+ * Sleeps until the server replied or the connection was aborted.  A
+ * signal sends the server a FUSE_INTERRUPT for the request (unless it is
+ * forced, or the server said ENOSYS to an earlier interrupt) and the wait
+ * goes on: the server decides, typically by answering EINTR.  Only a
  * fatal signal ends the wait early: a server that never answers blocks
  * nobody who gets SIGKILL.  A request killed before the server read it is
  * withdrawn; one the server already holds is abandoned, and its reply, if
@@ -299,6 +393,11 @@ int fim_req_send(struct fim_conn *fc, struct fim_req *req)
 	if (error)
 		return error;
 
+	if (!req->force && !READ_ONCE(fc->no_interrupt)) {
+		if (!wait_for_completion_interruptible(&req->done))
+			return req->error;
+		fim_req_interrupt(fc, req);
+	}
 	if (wait_for_completion_killable(&req->done)) {
 		spin_lock(&fc->lock);
 		if (req->state == FIM_REQ_PENDING) {

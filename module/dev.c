@@ -5,9 +5,11 @@
  *
  * Each open file is a server channel.  A mount binds one channel to a new
  * connection (the fd= option); from then on the server reads requests from
- * it and writes replies to it.  Closing the channel (the server exited or
- * died) aborts the connection, so every waiter gets an error instead of
- * sleeping forever.
+ * it and writes replies to it.  FUSE_DEV_IOC_CLONE binds further channels
+ * to the same connection, so that each server thread can have its own:
+ * any channel reads any request and answers any request read from any
+ * other.  Closing the last channel (the server exited or died) aborts the
+ * connection, so every waiter gets an error instead of sleeping forever.
  *
  * Everything the server writes is untrusted: a reply is accepted only if
  * its header passes fim_proto_check_out_header(), it answers a request the
@@ -19,6 +21,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
@@ -36,10 +39,12 @@ static DEFINE_MUTEX(fim_dev_bind_lock);
 
 /**
  * struct fim_dev - state of one open /dev/fuse_iomap file
- * @conn: connection this channel serves; NULL until a mount binds it
+ * @conn: connection this channel serves; NULL until a mount or a clone
+ *	binds it
  *
  * @conn is set once, under fim_dev_bind_lock, by the mount that consumes
- * the fd, and is stable from then on; the channel holds a reference.
+ * the fd or by FUSE_DEV_IOC_CLONE, and is stable from then on; the channel
+ * holds a reference and counts in fim_conn.channels.
  */
 struct fim_dev {
 	struct fim_conn		*conn;
@@ -76,6 +81,7 @@ struct fim_conn *fim_dev_bind(struct file *file, struct fim_conn *fc)
 		mutex_unlock(&fim_dev_bind_lock);
 		return ERR_PTR(-EBUSY);
 	}
+	fc->channels++;
 	smp_store_release(&fd->conn, fim_conn_get(fc));
 	mutex_unlock(&fim_dev_bind_lock);
 	return fc;
@@ -106,10 +112,12 @@ static int fim_dev_open(struct inode *inode, struct file *file)
  * @inode: device inode
  * @file: the file being released
  *
- * The server is gone: abort its connection so that every request in
- * flight fails and nothing new is queued, then drop the channel's
- * reference.  The mount stays until unmounted; its operations fail with
- * -ENOTCONN.
+ * If this was the connection's last channel, the server is gone: abort
+ * the connection so that every request in flight fails and nothing new is
+ * queued.  Then drop the channel's reference.  The mount stays until
+ * unmounted; its operations fail with -ENOTCONN.  Requests the server read
+ * through this channel stay where they are while other channels remain:
+ * any of them may answer.
  *
  * Context: process context, may sleep.
  * Return: 0.
@@ -118,13 +126,17 @@ static int fim_dev_release(struct inode *inode, struct file *file)
 {
 	struct fim_dev *fd = file->private_data;
 	struct fim_conn *fc;
+	bool last = false;
 
 	mutex_lock(&fim_dev_bind_lock);
 	fc = fd->conn;
 	fd->conn = NULL;
+	if (fc)
+		last = !--fc->channels;
 	mutex_unlock(&fim_dev_bind_lock);
 	if (fc) {
-		fim_conn_abort(fc);
+		if (last)
+			fim_conn_abort(fc);
 		fim_conn_put(fc);
 	}
 	kfree(fd);
@@ -132,38 +144,142 @@ static int fim_dev_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Take the oldest pending request the server can read into @bufsize bytes,
- * moving it to the processing list with a reference for the caller.
- * Requests too large for the buffer fail with -EIO (the server asked for
- * less than FUSE_MIN_READ_BUFFER, its own bug).  Sleeps unless @nonblock.
+ * What a read() of the channel delivers next.  Interrupts come first (a
+ * requester is waiting for the server to give up on something), then
+ * forgets and requests in turn: forgets need no answer and cost the
+ * server little, but must not starve requests, nor requests them.
  */
-static struct fim_req *fim_dev_next_req(struct fim_conn *fc, size_t bufsize,
-					bool nonblock)
+enum fim_dev_item {
+	FIM_DEV_REQ,
+	FIM_DEV_INTR,
+	FIM_DEV_FORGET,
+};
+
+/**
+ * struct fim_dev_next - an item taken off the connection for one read()
+ * @req: FIM_DEV_REQ: the request, with a reference for the reader
+ * @unique: FIM_DEV_INTR: id of the interrupted request; FIM_DEV_FORGET:
+ *	id of the forget message
+ * @forgets: FIM_DEV_FORGET: the fim_forget entries taken, owned by the
+ *	reader
+ * @nforgets: FIM_DEV_FORGET: how many entries @forgets holds
+ * @batch: FIM_DEV_FORGET: send BATCH_FORGET rather than one FORGET
+ */
+struct fim_dev_next {
+	struct fim_req		*req;
+	u64			unique;
+	struct list_head	forgets;
+	unsigned int		nforgets;
+	bool			batch;
+};
+
+/* Size of the INTERRUPT message, and of a FORGET or BATCH_FORGET of @n. */
+#define FIM_INTR_MSG_LEN	(sizeof(struct fuse_in_header) + \
+				 sizeof(struct fuse_interrupt_in))
+#define FIM_FORGET_MSG_LEN	(sizeof(struct fuse_in_header) + \
+				 sizeof(struct fuse_forget_in))
+#define FIM_BATCH_MSG_LEN(n)	(sizeof(struct fuse_in_header) + \
+				 sizeof(struct fuse_batch_forget_in) + \
+				 (n) * sizeof(struct fuse_forget_one))
+
+static bool fim_dev_has_work(struct fim_conn *fc)
+{
+	return !list_empty(&fc->interrupts) || !list_empty(&fc->forgets) ||
+	       !list_empty(&fc->pending);
+}
+
+/* Take up to what fits in @bufsize of the queued forgets; fim_conn.lock. */
+static int fim_dev_take_forgets(struct fim_conn *fc, size_t bufsize,
+				struct fim_dev_next *next)
+{
+	struct fim_forget *forget, *tmp;
+	unsigned int max = 1;
+
+	lockdep_assert_held(&fc->lock);
+	next->batch = fc->proto_minor >= 16;
+	if (next->batch) {
+		if (bufsize < FIM_BATCH_MSG_LEN(1))
+			return -EINVAL;
+		max = min_t(size_t, FIM_FORGET_BATCH,
+			    (bufsize - FIM_BATCH_MSG_LEN(0)) /
+			    sizeof(struct fuse_forget_one));
+	} else if (bufsize < FIM_FORGET_MSG_LEN) {
+		return -EINVAL;
+	}
+	list_for_each_entry_safe(forget, tmp, &fc->forgets, list) {
+		if (next->nforgets == max)
+			break;
+		list_move_tail(&forget->list, &next->forgets);
+		next->nforgets++;
+	}
+	next->unique = fc->next_unique;
+	fc->next_unique += FUSE_REQ_ID_STEP;
+	if (!fc->next_unique)
+		fc->next_unique = FUSE_REQ_ID_STEP;
+	return FIM_DEV_FORGET;
+}
+
+/*
+ * Take the next item the server can read into @bufsize bytes.  A request
+ * moves to the processing list; requests too large for the buffer fail
+ * with -EIO (the server asked for less than FUSE_MIN_READ_BUFFER, its own
+ * bug).  Sleeps unless @nonblock.
+ *
+ * Return: enum fim_dev_item with @next filled in, or a negative errno.
+ */
+static int fim_dev_next_item(struct fim_conn *fc, size_t bufsize,
+			     bool nonblock, struct fim_dev_next *next)
 {
 	struct fim_req *req;
 	int error;
 
 restart:
 	spin_lock(&fc->lock);
-	while (fc->connected && list_empty(&fc->pending)) {
+	while (fc->connected && !fim_dev_has_work(fc)) {
 		spin_unlock(&fc->lock);
 		if (nonblock)
-			return ERR_PTR(-EAGAIN);
+			return -EAGAIN;
 		error = wait_event_interruptible_exclusive(fc->waitq,
 				!READ_ONCE(fc->connected) ||
+				!list_empty_careful(&fc->interrupts) ||
+				!list_empty_careful(&fc->forgets) ||
 				!list_empty_careful(&fc->pending));
 		if (error)
-			return ERR_PTR(error);
+			return error;
 		spin_lock(&fc->lock);
 	}
 	if (!fc->connected) {
 		spin_unlock(&fc->lock);
-		return ERR_PTR(-ENODEV);
+		return -ENODEV;
 	}
+
+	if (!list_empty(&fc->interrupts)) {
+		if (bufsize < FIM_INTR_MSG_LEN) {
+			spin_unlock(&fc->lock);
+			return -EINVAL;
+		}
+		/* The request stays alive on processing; only its id is used. */
+		req = list_first_entry(&fc->interrupts, struct fim_req,
+				       intr_entry);
+		list_del_init(&req->intr_entry);
+		next->unique = req->unique;
+		spin_unlock(&fc->lock);
+		return FIM_DEV_INTR;
+	}
+
+	if (!list_empty(&fc->forgets) &&
+	    (list_empty(&fc->pending) || fc->forget_credit)) {
+		if (!list_empty(&fc->pending))
+			fc->forget_credit--;
+		error = fim_dev_take_forgets(fc, bufsize, next);
+		spin_unlock(&fc->lock);
+		return error;
+	}
+	fc->forget_credit = FIM_FORGET_CREDIT;
+
 	req = list_first_entry(&fc->pending, struct fim_req, list);
 	if (req->msg_len > bufsize) {
-		list_del_init(&req->list);
-		req->state = FIM_REQ_REPLYING;
+		fim_req_unlink_locked(fc, req);
 		spin_unlock(&fc->lock);
 		pr_warn_ratelimited("server read buffer of %zu bytes is too small for a %zu-byte request (opcode %u)\n",
 				    bufsize, req->msg_len, req->opcode);
@@ -173,40 +289,98 @@ restart:
 	}
 	refcount_inc(&req->refs);
 	if (req->noreply) {
-		list_del_init(&req->list);
-		req->state = FIM_REQ_REPLYING;
+		fim_req_unlink_locked(fc, req);
 	} else {
 		list_move_tail(&req->list, &fc->processing);
 		req->state = FIM_REQ_SENT;
+		/* Signalled while pending: the interrupt follows the request. */
+		if (req->interrupted && !fc->no_interrupt)
+			list_add_tail(&req->intr_entry, &fc->interrupts);
 	}
 	spin_unlock(&fc->lock);
-	return req;
+	next->req = req;
+	return FIM_DEV_REQ;
 }
 
-/**
- * fim_dev_read_iter() - server reads the next request
- * @iocb: the read
- * @to: destination buffer; must hold the whole request
- *
- * Sleeps until a request is pending unless the file is non-blocking.
- *
- * Context: process context, may sleep.
- * Return: bytes of the request copied, -EPERM if the channel serves no
- * connection, -ENODEV once the connection is aborted, -EAGAIN, -EINTR or
- * -EFAULT.
- */
-static ssize_t fim_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/* Copy a FUSE_INTERRUPT for the request with id @unique to the server. */
+static ssize_t fim_dev_read_intr(u64 unique, struct iov_iter *to)
 {
-	bool nonblock = iocb->ki_filp->f_flags & O_NONBLOCK;
-	struct fim_conn *fc = fim_dev_conn(iocb->ki_filp);
-	struct fim_req *req;
-	size_t copied;
+	struct {
+		struct fuse_in_header	ih;
+		struct fuse_interrupt_in arg;
+	} msg = {
+		.ih.len		= sizeof(msg),
+		.ih.opcode	= FUSE_INTERRUPT,
+		.ih.unique	= unique | FUSE_INT_REQ_BIT,
+		.arg.unique	= unique,
+	};
 
-	if (!fc)
-		return -EPERM;
-	req = fim_dev_next_req(fc, iov_iter_count(to), nonblock);
-	if (IS_ERR(req))
-		return PTR_ERR(req);
+	BUILD_BUG_ON(sizeof(msg) != FIM_INTR_MSG_LEN);
+	if (copy_to_iter(&msg, sizeof(msg), to) != sizeof(msg))
+		return -EFAULT;
+	return sizeof(msg);
+}
+
+/*
+ * Copy the forgets taken into one FORGET or BATCH_FORGET and free them.
+ * They are gone even if the copy fails: the server lost them, as it would
+ * lose any message it reads into a bad buffer.
+ */
+static ssize_t fim_dev_read_forgets(struct fim_dev_next *next,
+				    struct iov_iter *to)
+{
+	struct fim_forget *forget, *tmp;
+	struct fuse_in_header *ih;
+	ssize_t ret;
+	size_t len;
+	void *msg;
+
+	if (next->batch)
+		len = FIM_BATCH_MSG_LEN(next->nforgets);
+	else
+		len = FIM_FORGET_MSG_LEN;
+	ret = -ENOMEM;
+	msg = kzalloc(len, GFP_KERNEL);
+	if (!msg)
+		goto out_free;
+	ih = msg;
+	ih->len = len;
+	ih->unique = next->unique;
+	if (next->batch) {
+		struct fuse_batch_forget_in *arg = msg + sizeof(*ih);
+		struct fuse_forget_one *one = (void *)(arg + 1);
+
+		ih->opcode = FUSE_BATCH_FORGET;
+		arg->count = next->nforgets;
+		list_for_each_entry(forget, &next->forgets, list) {
+			one->nodeid = forget->nodeid;
+			one->nlookup = forget->nlookup;
+			one++;
+		}
+	} else {
+		struct fuse_forget_in *arg = msg + sizeof(*ih);
+
+		forget = list_first_entry(&next->forgets, struct fim_forget,
+					  list);
+		ih->opcode = FUSE_FORGET;
+		ih->nodeid = forget->nodeid;
+		arg->nlookup = forget->nlookup;
+	}
+	ret = len;
+	if (copy_to_iter(msg, len, to) != len)
+		ret = -EFAULT;
+	kfree(msg);
+out_free:
+	list_for_each_entry_safe(forget, tmp, &next->forgets, list)
+		kfree(forget);
+	return ret;
+}
+
+/* Copy request @req to the server; drops the reader's reference. */
+static ssize_t fim_dev_read_req(struct fim_conn *fc, struct fim_req *req,
+				struct iov_iter *to)
+{
+	size_t copied;
 
 	copied = copy_to_iter(req->msg, req->msg_len, to);
 	if (copied != req->msg_len) {
@@ -218,8 +392,7 @@ static ssize_t fim_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 		spin_lock(&fc->lock);
 		if (req->state == FIM_REQ_SENT) {
-			list_del_init(&req->list);
-			req->state = FIM_REQ_REPLYING;
+			fim_req_unlink_locked(fc, req);
 			ours = true;
 		}
 		spin_unlock(&fc->lock);
@@ -236,6 +409,43 @@ static ssize_t fim_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	}
 	fim_req_put(req);
 	return copied;
+}
+
+/**
+ * fim_dev_read_iter() - server reads the next request
+ * @iocb: the read
+ * @to: destination buffer; must hold the whole message
+ *
+ * Delivers one message: a FUSE_INTERRUPT, a FORGET or BATCH_FORGET, or a
+ * request.  Sleeps until there is one unless the file is non-blocking.
+ *
+ * Context: process context, may sleep.
+ * Return: bytes of the message copied, -EPERM if the channel serves no
+ * connection, -ENODEV once the connection is aborted, -EINVAL for a
+ * buffer too small for an interrupt or forget, -EAGAIN, -EINTR, -ENOMEM
+ * or -EFAULT.
+ */
+static ssize_t fim_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	bool nonblock = iocb->ki_filp->f_flags & O_NONBLOCK;
+	struct fim_conn *fc = fim_dev_conn(iocb->ki_filp);
+	struct fim_dev_next next = { };
+	int item;
+
+	if (!fc)
+		return -EPERM;
+	INIT_LIST_HEAD(&next.forgets);
+	item = fim_dev_next_item(fc, iov_iter_count(to), nonblock, &next);
+	switch (item) {
+	case FIM_DEV_REQ:
+		return fim_dev_read_req(fc, next.req, to);
+	case FIM_DEV_INTR:
+		return fim_dev_read_intr(next.unique, to);
+	case FIM_DEV_FORGET:
+		return fim_dev_read_forgets(&next, to);
+	default:
+		return item;
+	}
 }
 
 /* Find the request with id @unique that the server holds; fim_conn.lock. */
@@ -266,12 +476,54 @@ static bool fim_dev_reply_len_ok(const struct fim_req *req, size_t len,
 	return len == req->out_size;
 }
 
+/*
+ * The server answered the FUSE_INTERRUPT of the request with id @unique.
+ * EAGAIN asks for the interrupt again (the server had not seen the request
+ * yet); ENOSYS turns interrupts off for the connection; anything else
+ * acknowledges it.  The request itself is answered separately.
+ */
+static ssize_t fim_dev_write_intr(struct fim_conn *fc,
+				  const struct fuse_out_header *oh,
+				  size_t nbytes)
+{
+	u64 unique = oh->unique & ~FUSE_INT_REQ_BIT;
+	bool requeued = false;
+	struct fim_req *req;
+
+	if (nbytes != sizeof(*oh)) {
+		pr_warn_ratelimited("reply to interrupt %llu carries %zu bytes of payload\n",
+				    oh->unique, nbytes - sizeof(*oh));
+		return -EINVAL;
+	}
+	spin_lock(&fc->lock);
+	req = fim_dev_find(fc, unique);
+	if (!req) {
+		spin_unlock(&fc->lock);
+		/* The request may have been answered meanwhile: no log. */
+		return -ENOENT;
+	}
+	if (oh->error == -ENOSYS) {
+		fc->no_interrupt = true;
+	} else if (oh->error == -EAGAIN && req->interrupted &&
+		   list_empty(&req->intr_entry)) {
+		list_add_tail(&req->intr_entry, &fc->interrupts);
+		requeued = true;
+	}
+	spin_unlock(&fc->lock);
+	if (requeued)
+		wake_up(&fc->waitq);
+	return nbytes;
+}
+
 /**
  * fim_dev_write_iter() - server writes a reply or a notification
  * @iocb: the write
  * @from: the message: struct fuse_out_header then the payload
  *
  * Context: process context, may sleep.
+ * A reply whose id has FUSE_INT_REQ_BIT set answers the FUSE_INTERRUPT
+ * of the request with that bit cleared, and must carry no payload.
+ *
  * Return: bytes consumed; -EPERM without a connection, -ENODEV after an
  * abort, -EINVAL for a malformed message, -ENOENT for a reply to no
  * request the server holds, -ENOSYS for an unsupported notification,
@@ -301,10 +553,12 @@ static ssize_t fim_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return -EINVAL;
 	}
 	if (kind == FIM_OUT_NOTIFY) {
-		pr_warn_ratelimited("unsupported notification %d from server\n",
-				    oh.error);
-		return -ENOSYS;
+		error = fim_notify(fc, oh.error, from, nbytes - sizeof(oh));
+		return error ? error : nbytes;
 	}
+
+	if (oh.unique & FUSE_INT_REQ_BIT)
+		return fim_dev_write_intr(fc, &oh, nbytes);
 
 	spin_lock(&fc->lock);
 	req = fim_dev_find(fc, oh.unique);
@@ -314,8 +568,7 @@ static ssize_t fim_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 				    oh.unique);
 		return -ENOENT;
 	}
-	list_del_init(&req->list);
-	req->state = FIM_REQ_REPLYING;
+	fim_req_unlink_locked(fc, req);
 	spin_unlock(&fc->lock);
 
 	/* The queue's reference is ours now; the request is off all lists. */
@@ -347,7 +600,7 @@ static ssize_t fim_dev_write_iter(struct kiocb *iocb, struct iov_iter *from)
  * @wait: poll table
  *
  * Return: EPOLLOUT always once bound (replies can always be written),
- * EPOLLIN when a request is pending, EPOLLERR without a connection or
+ * EPOLLIN when a message is waiting to be read, EPOLLERR without a connection or
  * after an abort.
  */
 static __poll_t fim_dev_poll(struct file *file, poll_table *wait)
@@ -361,7 +614,7 @@ static __poll_t fim_dev_poll(struct file *file, poll_table *wait)
 	spin_lock(&fc->lock);
 	if (!fc->connected)
 		mask = EPOLLERR;
-	else if (!list_empty(&fc->pending))
+	else if (fim_dev_has_work(fc))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	spin_unlock(&fc->lock);
 	return mask;
@@ -380,21 +633,63 @@ static long fim_dev_ioctl_iomap_support(struct fuse_iomap_support __user *arg)
 	return 0;
 }
 
+/*
+ * FUSE_DEV_IOC_CLONE: bind @file, a fresh channel, to the connection that
+ * the channel open as fd *@arg serves.
+ */
+static long fim_dev_ioctl_clone(struct file *file, u32 __user *arg)
+{
+	struct fim_dev *fd = file->private_data;
+	struct fim_dev *old_fd;
+	struct fim_conn *fc;
+	struct file *old;
+	u32 oldfd;
+	long ret;
+
+	if (get_user(oldfd, arg))
+		return -EFAULT;
+	old = fget(oldfd);
+	if (!old)
+		return -EINVAL;
+	ret = -EINVAL;
+	if (old->f_op != &fim_dev_fops || old == file)
+		goto out_fput;
+	old_fd = old->private_data;
+	mutex_lock(&fim_dev_bind_lock);
+	fc = old_fd->conn;
+	/* Only a channel still serving a live connection can be cloned. */
+	if (!fc || fd->conn || !READ_ONCE(fc->connected))
+		goto out_unlock;
+	fc->channels++;
+	/* Pairs with smp_load_acquire() in fim_dev_conn(). */
+	smp_store_release(&fd->conn, fim_conn_get(fc));
+	ret = 0;
+out_unlock:
+	mutex_unlock(&fim_dev_bind_lock);
+out_fput:
+	fput(old);
+	return ret;
+}
+
 /**
  * fim_dev_ioctl() - channel ioctls
  * @file: the channel
  * @cmd: FUSE_DEV_IOC_*
  * @arg: user pointer or value, per @cmd
  *
- * Only FUSE_DEV_IOC_IOMAP_SUPPORT is implemented.  May sleep.
+ * FUSE_DEV_IOC_CLONE and FUSE_DEV_IOC_IOMAP_SUPPORT are implemented.
+ * May sleep.
  *
- * Return: 0 on success, -EFAULT for a bad pointer, -ENOTTY for any other
- * command.
+ * Return: 0 on success, -EFAULT for a bad pointer, -EINVAL for a clone
+ * of something that is not a bound channel or onto a bound one, -ENOTTY
+ * for any other command.
  */
 static long fim_dev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	switch (cmd) {
+	case FUSE_DEV_IOC_CLONE:
+		return fim_dev_ioctl_clone(file, (u32 __user *)arg);
 	case FUSE_DEV_IOC_IOMAP_SUPPORT:
 		return fim_dev_ioctl_iomap_support((void __user *)arg);
 	default:

@@ -33,6 +33,15 @@ static bool fim_dentry_expired(const struct dentry *dentry)
 	return time_after(jiffies, (unsigned long)READ_ONCE(dentry->d_fsdata));
 }
 
+/**
+ * fim_dentry_expire() - make the next use of a dentry ask the server again
+ * @dentry: the dentry
+ */
+void fim_dentry_expire(struct dentry *dentry)
+{
+	WRITE_ONCE(dentry->d_fsdata, (void *)(jiffies - 1));
+}
+
 /*
  * Ask the server again for an expired entry.  Valid if it still names the
  * same node (whose attributes are refreshed on the way), or still nothing

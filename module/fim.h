@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -35,6 +36,7 @@
  *
  * Locks, outermost first.  Take them only in this order:
  *
+ *   fim_conn.killsb              (rwsem, notifications vs. unmount)
  *   inode->i_rwsem
  *     mapping->invalidate_lock
  *       fim_dev_bind_lock        (mutex, device fd <-> connection binding)
@@ -42,14 +44,19 @@
  *           fim_inode.lock       (spinlock)
  *         fim_conn.bdevs xa_lock (spinlock, taken inside xa_* calls)
  *
- * fim_conn.lock protects the request lists, the unique counter and the
- * connected flag of one connection.  It is innermost apart from the xarray
+ * fim_conn.lock protects the request lists (pending, processing,
+ * interrupts, forgets), the unique counter and the connected flag of one
+ * connection.  It is innermost apart from the xarray
  * lock and is never held while sleeping, copying to or from userspace, or
  * waiting for the server.
  *
  * fim_inode.lock protects the lookup count and the attribute deadline of
  * one inode; it is never held together with fim_conn.lock in practice but
  * would nest inside it.
+ *
+ * fim_conn.killsb is held for reading while a notification works on the
+ * superblock, and for writing by unmount while it detaches the superblock
+ * from the connection (fim_conn.sb), before tearing it down.
  *
  * fim_conn.bdevs is an xarray; its own lock serializes insertions and
  * removals, and lookups run under RCU.
@@ -88,6 +95,12 @@ struct fim_bdev {
  * @next_unique: id for the next request; never 0 (0 marks notifications)
  * @pending: requests waiting for the server to read them
  * @processing: requests read by the server and waiting for a reply
+ * @interrupts: sent requests whose FUSE_INTERRUPT the server has not read
+ *	yet, linked by fim_req.intr_entry; read before anything else
+ * @forgets: struct fim_forget entries waiting to be read as FORGET or
+ *	BATCH_FORGET
+ * @forget_credit: forget messages the server may read before the next
+ *	request, so that neither starves the other
  * @connected: false once the connection is aborted; no new requests then
  * @initialized: the INIT reply was accepted; other requests wait for it
  * @num_waiting: requests allocated and not yet freed (sysfs)
@@ -104,8 +117,16 @@ struct fim_bdev {
  * @no_syncfs: likewise for SYNCFS
  * @no_fallocate: likewise for FALLOCATE
  * @no_lseek: likewise for LSEEK
+ * @no_interrupt: the server answered INTERRUPT with ENOSYS; requests wait
+ *	for signals killably only from then on
+ * @channels: open device files serving this connection (the mount's fd
+ *	and its clones); protected by fim_dev_bind_lock.  The last one to
+ *	close aborts the connection
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
+ * @killsb: protects @sb against unmount, see Locking
+ * @sb: the superblock notifications act on; NULL before the mount is set
+ *	up and once unmount began; protected by @killsb
  * @bdevs: registered block devices, indexed by backing id
  *
  * Lifetime: created when a mount binds a device fd; freed when the last
@@ -120,6 +141,9 @@ struct fim_conn {
 	u64			next_unique;
 	struct list_head	pending;
 	struct list_head	processing;
+	struct list_head	interrupts;
+	struct list_head	forgets;
+	unsigned int		forget_credit;
 	bool			connected;
 	bool			initialized;
 	atomic_t		num_waiting;
@@ -143,9 +167,16 @@ struct fim_conn {
 	bool			no_syncfs;
 	bool			no_fallocate;
 	bool			no_lseek;
+	bool			no_interrupt;
+
+	/* Protected by fim_dev_bind_lock. */
+	unsigned int		channels;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
+
+	struct rw_semaphore	killsb;
+	struct super_block	*sb;
 
 	/* Registered devices: xarray lock for writers, RCU for lookups. */
 	struct xarray		bdevs;
@@ -264,6 +295,10 @@ unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
 /* Module parameters (main.c). */
 extern bool fim_enable_iomap;
 
+/* notify.c */
+int fim_notify(struct fim_conn *fc, int code, struct iov_iter *from,
+	       size_t len);
+
 /* dev.c */
 int fim_dev_init(void);
 void fim_dev_exit(void);
@@ -274,6 +309,7 @@ struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns);
 struct fim_conn *fim_conn_get(struct fim_conn *fc);
 void fim_conn_put(struct fim_conn *fc);
 void fim_conn_abort(struct fim_conn *fc);
+void fim_conn_queue_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup);
 
 /* debugfs.c */
 void fim_debugfs_add(struct super_block *sb);
@@ -294,6 +330,7 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 		       u32 attr_valid_nsec);
 int fim_inode_refresh(struct inode *inode, bool force);
 void fim_inode_expire_attr(struct inode *inode);
+struct inode *fim_ilookup(struct super_block *sb, u64 nodeid);
 int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
 			 int mask);
 int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,
@@ -312,6 +349,7 @@ extern const struct file_operations fim_dir_file_ops;
 extern const struct dentry_operations fim_dentry_ops;
 struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 			  unsigned int flags);
+void fim_dentry_expire(struct dentry *dentry);
 
 /* xattr.c */
 extern const struct xattr_handler * const fim_xattr_handlers[];

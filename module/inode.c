@@ -60,31 +60,22 @@ void fim_free_inode(struct inode *inode)
  * fim_evict_inode() - super_operations.evict_inode
  * @inode: the inode being evicted
  *
- * Returns the node's lookup references to the server with a FORGET, which
- * has no reply.  Nothing waits for it; if the connection is gone there is
- * nobody to tell.
+ * Returns the node's lookup references to the server with a FORGET (or a
+ * BATCH_FORGET with others), which has no reply.  Nothing waits for it;
+ * if the connection is gone there is nobody to tell.  At unmount nothing
+ * is sent: DESTROY tells the server that every node is gone.
  *
  * Context: process context, may sleep (allocation).
  */
 void fim_evict_inode(struct inode *inode)
 {
 	struct fim_inode *fi = FIM_I(inode);
-	struct fuse_forget_in *in;
-	struct fim_req *req;
 
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	if (!fi->nlookup || !inode->i_sb->s_root)
 		return;
-	req = fim_req_alloc(fim_conn_of(inode), FUSE_FORGET, fi->nodeid,
-			    sizeof(*in), 0);
-	if (IS_ERR(req))
-		return;
-	req->noreply = true;
-	req->force = true;
-	in = fim_req_args(req);
-	in->nlookup = fi->nlookup;
-	fim_req_send_bg(fim_conn_of(inode), req, NULL);
+	fim_conn_queue_forget(fim_conn_of(inode), fi->nodeid, fi->nlookup);
 }
 
 /* Is @attr something a file can be?  The server is not trusted. */
@@ -130,6 +121,13 @@ static void fim_inode_set_attr(struct inode *inode,
 static void fim_inode_init_ops(struct inode *inode, const struct fuse_attr *attr)
 {
 	inode->i_mode = attr->mode & S_IFMT;
+	/*
+	 * Timestamps are the server's: the kernel never dirties an inode
+	 * to update them.  A dirty inode would also never be written back
+	 * (there is no write_inode) and so never be evicted, and its
+	 * lookups never forgotten.
+	 */
+	inode->i_flags |= S_NOATIME | S_NOCMTIME;
 	switch (inode->i_mode) {
 	case S_IFDIR:
 		inode->i_op = &fim_dir_inode_ops;
@@ -208,6 +206,21 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 	}
 	fim_inode_set_attr(inode, attr, attr_valid, attr_valid_nsec);
 	return inode;
+}
+
+/**
+ * fim_ilookup() - find the in-core inode of a node, if there is one
+ * @sb: the superblock
+ * @nodeid: the server's node id
+ *
+ * Never creates an inode and never asks the server.
+ *
+ * Context: process context, may sleep (waits for an inode being set up).
+ * Return: the inode with a reference, or NULL.
+ */
+struct inode *fim_ilookup(struct super_block *sb, u64 nodeid)
+{
+	return ilookup5(sb, nodeid, fim_inode_test, &nodeid);
 }
 
 /**

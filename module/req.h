@@ -39,8 +39,12 @@ typedef void (*fim_req_end_fn)(struct fim_conn *fc, struct fim_req *req);
  * @state: enum fim_req_state; fim_conn.lock
  * @opcode: FUSE_* opcode, also in the message header
  * @unique: request id, also in the message header; set when queued
- * @noreply: the server never answers this opcode (FORGET); finished once
- *	the server has read it
+ * @noreply: the server never answers this opcode; finished once the
+ *	server has read it
+ * @interrupted: the requester got a signal while waiting; fim_conn.lock
+ * @intr_entry: link in fim_conn.interrupts while the FUSE_INTERRUPT for
+ *	this request waits to be read; fim_conn.lock.  Only a request in
+ *	state SENT is linked, and whoever moves it out of SENT unlinks it
  * @force: send even before INIT completed (INIT itself, DESTROY)
  * @msg: the message: struct fuse_in_header followed by the arguments
  * @msg_len: bytes in @msg
@@ -63,6 +67,8 @@ struct fim_req {
 	u64			unique;
 	bool			noreply;
 	bool			force;
+	bool			interrupted;
+	struct list_head	intr_entry;
 	void			*msg;
 	size_t			msg_len;
 	void			*out;
@@ -74,6 +80,29 @@ struct fim_req {
 	fim_req_end_fn		end;
 	struct completion	done;
 };
+
+/**
+ * struct fim_forget - lookup references to return to the server
+ * @list: link in fim_conn.forgets; fim_conn.lock
+ * @nodeid: the node
+ * @nlookup: how many lookups the server counted for it
+ *
+ * Not a request: nobody waits and the server never answers, so forgets
+ * queue separately and are read as FORGET or, when the server's minor is
+ * 16 or later, batched into BATCH_FORGET.
+ */
+struct fim_forget {
+	struct list_head	list;
+	u64			nodeid;
+	u64			nlookup;
+};
+
+/* Most node ids in one BATCH_FORGET; fits FUSE_MIN_READ_BUFFER. */
+#define FIM_FORGET_BATCH	256
+/* Forget messages the server may read in a row while requests wait. */
+#define FIM_FORGET_CREDIT	16
+
+void fim_req_unlink_locked(struct fim_conn *fc, struct fim_req *req);
 
 struct fim_req *fim_req_alloc(struct fim_conn *fc, u32 opcode, u64 nodeid,
 			      size_t args_len, size_t out_size);

@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/string.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -29,6 +30,7 @@
 
 #include "compat.h"
 #include "fim.h"
+#include "options.h"
 #include "req.h"
 
 /* Our own magic, so that nobody mistakes a fuse_iomap mount for fuse. */
@@ -38,140 +40,47 @@
 #define FIM_MIN_MINOR		12
 /* Largest READ/WRITE payload per request, bytes. */
 #define FIM_MAX_IO		(1U << 20)
-/* fuse_iomapblk block size unless blksize= says otherwise, bytes. */
-#define FIM_DEFAULT_BLKSIZE	512
 
 /**
  * struct fim_fs_context - mount options being parsed
- * @fd: server channel fd (fd=)
- * @rootmode: root's file type and mode (rootmode=, octal)
- * @user_id: mount owner (user_id=)
- * @group_id: mount group (group_id=)
- * @max_read: cap on READ sizes, bytes (max_read=); 0 for none
- * @blksize: block size for fuse_iomapblk (blksize=)
- * @root_nodeid: node id of the root (root_nodeid=), default FUSE_ROOT_ID
- * @subtype: server subtype (subtype=), shown in /proc/mounts
- * @default_permissions: check permissions in the kernel
- * @allow_other: let other users in
- * @fd_set: fd= was given
- * @rootmode_set: rootmode= was given
- * @user_id_set: user_id= was given
- * @group_id_set: group_id= was given
+ * @opts: the options as given (options.c)
+ * @user_id: @opts.user_id mapped in the mounter's user namespace
+ * @group_id: @opts.group_id likewise
  */
 struct fim_fs_context {
-	unsigned int	fd;
-	umode_t		rootmode;
+	struct fim_opts	opts;
 	kuid_t		user_id;
 	kgid_t		group_id;
-	u32		max_read;
-	u32		blksize;
-	u64		root_nodeid;
-	char		*subtype;
-	bool		default_permissions;
-	bool		allow_other;
-	bool		fd_set;
-	bool		rootmode_set;
-	bool		user_id_set;
-	bool		group_id_set;
-};
-
-enum {
-	Opt_fd, Opt_rootmode, Opt_user_id, Opt_group_id,
-	Opt_default_permissions, Opt_allow_other, Opt_max_read, Opt_blksize,
-	Opt_subtype, Opt_source, Opt_root_nodeid,
-};
-
-static const struct fs_parameter_spec fim_fs_params[] = {
-	fsparam_u32("fd", Opt_fd),
-	fsparam_u32oct("rootmode", Opt_rootmode),
-	fsparam_u32("user_id", Opt_user_id),
-	fsparam_u32("group_id", Opt_group_id),
-	fsparam_flag("default_permissions", Opt_default_permissions),
-	fsparam_flag("allow_other", Opt_allow_other),
-	fsparam_u32("max_read", Opt_max_read),
-	fsparam_u32("blksize", Opt_blksize),
-	fsparam_string("subtype", Opt_subtype),
-	fsparam_string("source", Opt_source),
-	fsparam_u64("root_nodeid", Opt_root_nodeid),
-	{}
 };
 
 static int fim_fs_parse_param(struct fs_context *fsc,
 			      struct fs_parameter *param)
 {
 	struct fim_fs_context *ctx = fsc->fs_private;
-	struct fs_parse_result result;
-	int opt;
+	bool blkdev = fsc->fs_type->fs_flags & FS_REQUIRES_DEV;
+	const char *value = NULL;
+	const char *why;
+	int error;
 
-	opt = fs_parse(fsc, fim_fs_params, param, &result);
-	if (opt < 0)
-		return opt;
+	if (param->type == fs_value_is_string)
+		value = param->string;
+	/* Unknown keys (-ENOPARAM) go back to the VFS: it takes "source". */
+	error = fim_opts_parse(&ctx->opts, param->key, value, blkdev, &why);
+	if (error == -EINVAL)
+		return invalfc(fsc, "%s: %s", param->key, why);
+	if (error)
+		return error;
 
-	switch (opt) {
-	case Opt_fd:
-		ctx->fd = result.uint_32;
-		ctx->fd_set = true;
-		break;
-	case Opt_rootmode:
-		/* Any file type: a server may export a single file. */
-		if (!fim_valid_file_type(result.uint_32))
-			return invalfc(fsc, "rootmode has no valid file type");
-		if (result.uint_32 & ~(S_IFMT | 07777))
-			return invalfc(fsc, "rootmode has unknown bits");
-		ctx->rootmode = result.uint_32;
-		ctx->rootmode_set = true;
-		break;
-	case Opt_user_id:
-		ctx->user_id = make_kuid(fsc->user_ns, result.uint_32);
+	if (!strcmp(param->key, "user_id")) {
+		ctx->user_id = make_kuid(fsc->user_ns, ctx->opts.user_id);
 		if (!uid_valid(ctx->user_id))
 			return invalfc(fsc, "user_id %u is not mapped",
-				       result.uint_32);
-		ctx->user_id_set = true;
-		break;
-	case Opt_group_id:
-		ctx->group_id = make_kgid(fsc->user_ns, result.uint_32);
+				       ctx->opts.user_id);
+	} else if (!strcmp(param->key, "group_id")) {
+		ctx->group_id = make_kgid(fsc->user_ns, ctx->opts.group_id);
 		if (!gid_valid(ctx->group_id))
 			return invalfc(fsc, "group_id %u is not mapped",
-				       result.uint_32);
-		ctx->group_id_set = true;
-		break;
-	case Opt_default_permissions:
-		ctx->default_permissions = true;
-		break;
-	case Opt_allow_other:
-		ctx->allow_other = true;
-		break;
-	case Opt_max_read:
-		ctx->max_read = result.uint_32;
-		break;
-	case Opt_blksize:
-		if (fsc->fs_type->fs_flags & FS_REQUIRES_DEV) {
-			if (result.uint_32 < 512 || result.uint_32 > PAGE_SIZE ||
-			    !is_power_of_2(result.uint_32))
-				return invalfc(fsc, "blksize must be a power of two from 512 to %lu",
-					       PAGE_SIZE);
-			ctx->blksize = result.uint_32;
-		} else {
-			return invalfc(fsc, "blksize only applies to %s",
-				       FUSE_IOMAP_BLKFS_NAME);
-		}
-		break;
-	case Opt_subtype:
-		kfree(ctx->subtype);
-		ctx->subtype = param->string;
-		param->string = NULL;
-		break;
-	case Opt_source:
-		if (fsc->source)
-			return invalfc(fsc, "source given twice");
-		fsc->source = param->string;
-		param->string = NULL;
-		break;
-	case Opt_root_nodeid:
-		if (!result.uint_64)
-			return invalfc(fsc, "root_nodeid must not be 0");
-		ctx->root_nodeid = result.uint_64;
-		break;
+				       ctx->opts.group_id);
 	}
 	return 0;
 }
@@ -181,7 +90,7 @@ static void fim_fs_free(struct fs_context *fsc)
 	struct fim_fs_context *ctx = fsc->fs_private;
 
 	if (ctx) {
-		kfree(ctx->subtype);
+		fim_opts_free(&ctx->opts);
 		kfree(ctx);
 	}
 }
@@ -357,9 +266,9 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	struct file *file;
 	int error;
 
-	file = fget(ctx->fd);
+	file = fget(ctx->opts.fd);
 	if (!file)
-		return invalfc(fsc, "fd %u is not open", ctx->fd);
+		return invalfc(fsc, "fd %u is not open", ctx->opts.fd);
 	/* The channel must come from the mounter's user namespace. */
 	if (file->f_cred->user_ns != fsc->user_ns) {
 		error = invalfc(fsc, "fd was opened in another user namespace");
@@ -373,16 +282,16 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	fc = fim_conn_alloc(fsc->user_ns);
 	if (!fc)
 		goto out_free_fm;
-	if (ctx->max_read)
-		fc->max_read = max_t(u32, ctx->max_read, 4096);
-	fm->max_read = ctx->max_read;
+	if (ctx->opts.max_read)
+		fc->max_read = max_t(u32, ctx->opts.max_read, 4096);
+	fm->max_read = ctx->opts.max_read;
 	fm->conn = fc;
-	fm->root_nodeid = ctx->root_nodeid;
-	fm->rootmode = ctx->rootmode;
+	fm->root_nodeid = ctx->opts.root_nodeid;
+	fm->rootmode = ctx->opts.rootmode;
 	fm->user_id = ctx->user_id;
 	fm->group_id = ctx->group_id;
-	fm->default_permissions = ctx->default_permissions;
-	fm->allow_other = ctx->allow_other;
+	fm->default_permissions = ctx->opts.default_permissions;
+	fm->allow_other = ctx->opts.allow_other;
 	sb->s_fs_info = fm;
 
 	bound = fim_dev_bind(file, fc);
@@ -390,8 +299,8 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 		error = PTR_ERR(bound);
 		/* mount(2) callers get no fs_context log: say it in dmesg. */
 		pr_warn_ratelimited("mount: fd %u is not an unused /dev/%s channel\n",
-				    ctx->fd, FUSE_IOMAP_MISC_NAME);
-		errorfc(fsc, "fd %u is not an unused /dev/%s channel", ctx->fd,
+				    ctx->opts.fd, FUSE_IOMAP_MISC_NAME);
+		errorfc(fsc, "fd %u is not an unused /dev/%s channel", ctx->opts.fd,
 			FUSE_IOMAP_MISC_NAME);
 		goto out_put_conn;
 	}
@@ -407,21 +316,21 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	sb->s_iflags |= SB_I_IMA_UNVERIFIABLE_SIGNATURE;
 	if (sb->s_bdev) {
 		error = -EINVAL;
-		if (!sb_set_blocksize(sb, ctx->blksize))
+		if (!sb_set_blocksize(sb, ctx->opts.blksize))
 			goto out_abort;
 	} else {
 		sb->s_blocksize = PAGE_SIZE;
 		sb->s_blocksize_bits = PAGE_SHIFT;
 	}
-	if (ctx->subtype) {
-		sb->s_subtype = ctx->subtype;
-		ctx->subtype = NULL;
+	if (ctx->opts.subtype) {
+		sb->s_subtype = ctx->opts.subtype;
+		ctx->opts.subtype = NULL;
 	}
 
-	root_attr.ino = ctx->root_nodeid;
-	root_attr.mode = ctx->rootmode;
+	root_attr.ino = ctx->opts.root_nodeid;
+	root_attr.mode = ctx->opts.rootmode;
 	root_attr.nlink = 2;
-	root = fim_iget(sb, ctx->root_nodeid, &root_attr, 0, 0);
+	root = fim_iget(sb, ctx->opts.root_nodeid, &root_attr, 0, 0);
 	if (IS_ERR(root)) {
 		error = PTR_ERR(root);
 		goto out_abort;
@@ -434,6 +343,10 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	error = fim_send_init(fc);
 	if (error)
 		goto out_abort;
+	/* From now on notifications may act on the superblock. */
+	down_write(&fc->killsb);
+	fc->sb = sb;
+	up_write(&fc->killsb);
 	fim_debugfs_add(sb);
 	fput(file);
 	return 0;
@@ -459,10 +372,10 @@ out_fput:
 static int fim_fs_get_tree(struct fs_context *fsc)
 {
 	struct fim_fs_context *ctx = fsc->fs_private;
+	const char *why;
 
-	if (!ctx->fd_set || !ctx->rootmode_set || !ctx->user_id_set ||
-	    !ctx->group_id_set)
-		return invalfc(fsc, "fd, rootmode, user_id and group_id are required");
+	if (fim_opts_check(&ctx->opts, &why))
+		return invalfc(fsc, "%s", why);
 	if (fsc->fs_type->fs_flags & FS_REQUIRES_DEV) {
 		if (!fsc->source)
 			return invalfc(fsc, "a block device source is required");
@@ -484,8 +397,7 @@ static int fim_init_fs_context(struct fs_context *fsc)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
-	ctx->root_nodeid = FUSE_ROOT_ID;
-	ctx->blksize = FIM_DEFAULT_BLKSIZE;
+	fim_opts_init(&ctx->opts);
 	fsc->fs_private = ctx;
 	fsc->ops = &fim_context_ops;
 	return 0;
@@ -516,8 +428,13 @@ static void fim_kill_sb(struct super_block *sb)
 {
 	struct fim_mount *fm = FIM_SB(sb);
 
-	if (fm)
+	if (fm) {
 		fim_debugfs_remove(sb);
+		/* Wait for notifications working on @sb; no new ones start. */
+		down_write(&fm->conn->killsb);
+		fm->conn->sb = NULL;
+		up_write(&fm->conn->killsb);
+	}
 	/* Evicting the inodes queues their FORGETs before DESTROY. */
 	if (sb->s_bdev)
 		kill_block_super(sb);
@@ -536,7 +453,6 @@ static struct file_system_type fim_fs_type = {
 	.name			= FUSE_IOMAP_FS_NAME,
 	.fs_flags		= FS_HAS_SUBTYPE,
 	.init_fs_context	= fim_init_fs_context,
-	.parameters		= fim_fs_params,
 	.kill_sb		= fim_kill_sb,
 };
 MODULE_ALIAS_FS(FUSE_IOMAP_FS_NAME);
@@ -546,7 +462,6 @@ static struct file_system_type fim_blk_fs_type = {
 	.name			= FUSE_IOMAP_BLKFS_NAME,
 	.fs_flags		= FS_REQUIRES_DEV | FS_HAS_SUBTYPE,
 	.init_fs_context	= fim_init_fs_context,
-	.parameters		= fim_fs_params,
 	.kill_sb		= fim_kill_sb,
 };
 MODULE_ALIAS_FS(FUSE_IOMAP_BLKFS_NAME);

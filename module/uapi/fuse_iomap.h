@@ -67,6 +67,15 @@ struct fuse_in_header {
 	__u16	padding;	/* must be 0 */
 };
 
+/*
+ * Request ids: the kernel hands out even ids only.  FUSE_INTERRUPT for the
+ * request with id U carries U | FUSE_INT_REQ_BIT in its own header (and U
+ * in fuse_interrupt_in), so the server's answer to the interrupt is told
+ * apart from the answer to the request itself.
+ */
+#define FUSE_INT_REQ_BIT		(1ULL << 0)
+#define FUSE_REQ_ID_STEP		(1ULL << 1)
+
 /* 16 bytes; precedes every reply and notification written to the device. */
 struct fuse_out_header {
 	__u32	len;		/* whole message incl. this header, bytes */
