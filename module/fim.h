@@ -98,12 +98,15 @@ struct fim_bdev {
  * @max_read: largest READ reply the mount allows, bytes
  * @time_gran: timestamp granularity the server reported, ns
  * @atomic_o_trunc: the server truncates at OPEN when O_TRUNC is passed
+ * @readdirplus: the server answers READDIRPLUS (FUSE_DO_READDIRPLUS);
+ *	READDIRPLUS_AUTO is treated the same: every listing is a plus one
  * @iomap: the server negotiated FUSE_IOMAP
  * @no_flush: the server answered FLUSH with ENOSYS; don't send it again
  * @no_fsyncdir: likewise for FSYNCDIR
  * @no_syncfs: likewise for SYNCFS
  * @no_fallocate: likewise for FALLOCATE
  * @no_lseek: likewise for LSEEK
+ * @no_readdirplus: likewise for READDIRPLUS; READDIR is used instead
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -132,6 +135,7 @@ struct fim_conn {
 	u32			max_read;
 	u32			time_gran;
 	bool			atomic_o_trunc;
+	bool			readdirplus;
 	bool			iomap;
 
 	/*
@@ -143,6 +147,7 @@ struct fim_conn {
 	bool			no_syncfs;
 	bool			no_fallocate;
 	bool			no_lseek;
+	bool			no_readdirplus;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
@@ -306,6 +311,8 @@ void fim_inode_cache_exit(void);
 struct inode *fim_alloc_inode(struct super_block *sb);
 void fim_free_inode(struct inode *inode);
 void fim_evict_inode(struct inode *inode);
+void fim_inode_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup);
+void fim_inode_count_lookup(struct inode *inode);
 
 /* dir.c */
 extern const struct file_operations fim_dir_file_ops;

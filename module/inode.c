@@ -87,6 +87,50 @@ void fim_evict_inode(struct inode *inode)
 	fim_req_send_bg(fim_conn_of(inode), req, NULL);
 }
 
+/**
+ * fim_inode_forget() - return lookup references of a node not kept
+ * @fc: the connection
+ * @nodeid: the node the server counted lookups for
+ * @nlookup: how many
+ *
+ * For replies that counted a lookup on the server but gave the kernel
+ * nothing it can keep (a READDIRPLUS entry with bad attributes, a CREATE
+ * whose file could not be kept).  Nobody waits for the FORGET.
+ *
+ * Context: process context, may sleep (allocation).
+ */
+void fim_inode_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup)
+{
+	struct fuse_forget_in *in;
+	struct fim_req *req;
+
+	if (!nodeid || !nlookup)
+		return;
+	req = fim_req_alloc(fc, FUSE_FORGET, nodeid, sizeof(*in), 0);
+	if (IS_ERR(req))
+		return;
+	req->noreply = true;
+	req->force = true;
+	in = fim_req_args(req);
+	in->nlookup = nlookup;
+	fim_req_send_bg(fc, req, NULL);
+}
+
+/**
+ * fim_inode_count_lookup() - record one lookup the server counted
+ * @inode: the inode a LOOKUP-style reply named
+ *
+ * The count goes back to the server with FORGET at eviction.
+ */
+void fim_inode_count_lookup(struct inode *inode)
+{
+	struct fim_inode *fi = FIM_I(inode);
+
+	spin_lock(&fi->lock);
+	fi->nlookup++;
+	spin_unlock(&fi->lock);
+}
+
 /* Is @attr something a file can be?  The server is not trusted. */
 static bool fim_attr_valid(const struct fuse_attr *attr)
 {

@@ -40,6 +40,8 @@ FUSE_LOOKUP, FUSE_FORGET, FUSE_GETATTR, FUSE_READLINK = 1, 2, 3, 5
 FUSE_OPEN, FUSE_READ, FUSE_WRITE, FUSE_STATFS, FUSE_RELEASE = 14, 15, 16, 17, 18
 FUSE_INIT, FUSE_OPENDIR, FUSE_READDIR, FUSE_RELEASEDIR = 26, 27, 28, 29
 FUSE_DESTROY = 38
+FUSE_READDIRPLUS = 44
+FUSE_DO_READDIRPLUS = 1 << 13
 S_IFDIR, S_IFREG, S_IFLNK = 0o040000, 0o100000, 0o120000
 
 # name -> (node id, mode)
@@ -55,6 +57,13 @@ NODES = {
     "posterr": (18, S_IFREG | 0o644),
     "dup": (19, S_IFREG | 0o644),
     "die": (20, S_IFREG | 0o644),
+    # READDIRPLUS mount only (PlusServer)
+    "plusgood": (30, S_IFDIR | 0o755),
+    "plusslash": (31, S_IFDIR | 0o755),
+    "plusoverrun": (32, S_IFDIR | 0o755),
+    "plusbadmode": (33, S_IFDIR | 0o755),
+    "plustypechange": (34, S_IFDIR | 0o755),
+    "plusbigsize": (35, S_IFDIR | 0o755),
 }
 NAMES = {nodeid: name for name, (nodeid, _) in NODES.items()}
 
@@ -70,8 +79,12 @@ def entry(nodeid: int, mode: int, size: int = 4096) -> bytes:
 class Server:
     """Serve one mount from a thread; records what its writes returned."""
 
+    init_flags = 0
+
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self.lookups: list[str] = []
+        self.forgets: list[tuple[int, int]] = []  # (node id, nlookup)
         self.write_errors: list[tuple[str, int]] = []
         self.held: list[int] = []         # uniques never answered
         self.getattr_calls: dict[int, int] = {}
@@ -109,8 +122,8 @@ class Server:
 
     def handle(self, opcode: int, unique: int, nodeid: int, body: bytes) -> None:
         if opcode == FUSE_INIT:
-            self.send("init", unique, INIT_OUT.pack(7, 31, 0, 0, 0, 0, 65536, 1, 0,
-                                                    0, 0, 0, 0))
+            self.send("init", unique, INIT_OUT.pack(7, 31, 0, self.init_flags, 0, 0,
+                                                    65536, 1, 0, 0, 0, 0, 0))
         elif opcode == FUSE_LOOKUP:
             self.lookup(unique, body.split(b"\0")[0].decode())
         elif opcode == FUSE_GETATTR:
@@ -120,7 +133,9 @@ class Server:
         elif opcode in (FUSE_RELEASE, FUSE_RELEASEDIR, FUSE_DESTROY):
             self.send("release", unique)
         elif opcode == FUSE_FORGET:
-            pass
+            self.forgets.append((nodeid, struct.unpack_from("<Q", body)[0]))
+        elif opcode == FUSE_READDIRPLUS:
+            self.readdirplus(unique, nodeid, struct.unpack_from("<Q", body, 8)[0])
         elif opcode == FUSE_STATFS:
             self.send("statfs", unique, bytes(80))
         elif opcode == FUSE_READDIR:
@@ -137,6 +152,7 @@ class Server:
             self.send("enosys", unique, error=-errno.ENOSYS)
 
     def lookup(self, unique: int, name: str) -> None:
+        self.lookups.append(name)
         if name not in NODES:
             self.send("lookup-enoent", unique, error=-errno.ENOENT)
             return
@@ -184,6 +200,102 @@ class Server:
         slash = DIRENT.pack(2, 2, 3, 4) + b"a/b" + b"\0" * 5
         good = DIRENT.pack(1, 1, 1, 4) + b"a" + b"\0" * 7
         self.send("readdir-bad", unique, slash + good)
+
+
+def direntplus(nodeid: int, mode: int, name: bytes, off: int, size: int = 4096,
+               namelen: int | None = None) -> bytes:
+    """One fuse_direntplus record, padded to 8 bytes."""
+    # Entry and attributes valid for a minute: stat needs no request.
+    rec = ENTRY_HEAD.pack(nodeid, 0, 60, 60, 0, 0) + attr(nodeid, mode, size) + DIRENT.pack(
+        nodeid, off, len(name) if namelen is None else namelen, (mode >> 12) & 15) + name
+    return rec + b"\0" * (-len(rec) % 8)
+
+
+class PlusServer(Server):
+    """A server that negotiated READDIRPLUS; its listings break rules."""
+
+    init_flags = FUSE_DO_READDIRPLUS
+
+    def readdirplus(self, unique: int, nodeid: int, offset: int) -> None:
+        reg = S_IFREG | 0o644
+        name = NAMES.get(nodeid, "")
+        if offset:
+            self.send("readdirplus-end", unique)
+        elif name == "plusgood":
+            # ".": no lookup counted; "zero": node id 0, listed only; two
+            # names for node 50 (hard links); "file": node 10 again.
+            self.send("readdirplus-good", unique,
+                      direntplus(30, S_IFDIR | 0o755, b".", 1)
+                      + direntplus(0, 0, b"zero", 2)
+                      + direntplus(50, reg, b"one", 3)
+                      + direntplus(50, reg, b"two", 4)
+                      + direntplus(10, reg, b"file", 5))
+        elif name == "plusslash":
+            self.send("readdirplus-slash", unique, direntplus(51, reg, b"a/b", 1))
+        elif name == "plusoverrun":
+            self.send("readdirplus-overrun", unique,
+                      direntplus(52, reg, b"abc", 1, namelen=200))
+        elif name == "plusbadmode":
+            # The bad entry comes first (see readdir()); the good one after
+            # it must still be linked or forgotten.
+            self.send("readdirplus-badmode", unique,
+                      direntplus(53, 0o644, b"nomode", 1)
+                      + direntplus(54, reg, b"after", 2))
+        elif name == "plustypechange":
+            # Node 10 is a regular file ("file"); here it claims a directory.
+            self.send("readdirplus-typechange", unique,
+                      direntplus(10, S_IFDIR | 0o755, b"file", 1))
+        elif name == "plusbigsize":
+            self.send("readdirplus-bigsize", unique,
+                      direntplus(55, reg, b"huge", 1, size=1 << 63))
+        else:
+            self.send("readdirplus-empty", unique)
+
+
+def plus_checks(chk: Checker, mnt: str) -> None:
+    """READDIRPLUS: entries made from listings, malformed listings refused."""
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = PlusServer(fd)
+    srv.thread.start()
+    p = f"{mnt}/"
+
+    def err(op: str) -> str:
+        status, out = in_child(errno_of(p, op), timeout=20)
+        return out if status is not None else "HANG"
+
+    chk.expect("plus: stat a file first", err(f"os.stat('{p}file')"), "OK")
+    status, out = in_child(f"import os; print(sorted(os.listdir('{p}plusgood')))", 20)
+    chk.expect("plus: good listing", out, "['file', 'one', 'two', 'zero']")
+    before = len(srv.lookups)
+    status, out = in_child(
+        f"import os; a = os.stat('{p}plusgood/one'); b = os.stat('{p}plusgood/two'); "
+        f"print(a.st_ino == b.st_ino == 50)", 20)
+    chk.expect("plus: hard links share the inode made by the listing", out, "True")
+    chk.expect("plus: listed names need no LOOKUP",
+               [n for n in srv.lookups[before:] if n in ("one", "two")], [])
+    chk.expect("plus: name with '/'", err(f"os.listdir('{p}plusslash')"), "EIO")
+    chk.expect("plus: name past the reply", err(f"os.listdir('{p}plusoverrun')"), "EIO")
+    chk.expect("plus: attributes without a file type",
+               err(f"os.listdir('{p}plusbadmode')"), "EIO")
+    chk.expect("plus: size beyond MAX_LFS_FILESIZE", err(f"os.listdir('{p}plusbigsize')"), "EIO")
+    chk.expect("plus: file type change of a live node",
+               err(f"os.listdir('{p}plustypechange')"), "EIO")
+    time.sleep(0.5)
+    forgot = dict(srv.forgets)
+    chk.expect("plus: FORGET for the entry without a file type", forgot.get(53), 1)
+    chk.expect("plus: FORGET for the entry after a bad one", forgot.get(54), 1)
+    chk.expect("plus: FORGET for the oversized entry", forgot.get(55), 1)
+    chk.expect("plus: no FORGET for node 0 or kept entries",
+               [n for n in forgot if n in (0, 30, 50)], [])
+    # Eviction returns the two lookups of node 50 (two names) at once.
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("2")
+    time.sleep(0.5)
+    chk.expect("plus: kept lookups returned at eviction", dict(srv.forgets).get(50), 2)
+    chk.expect("plus: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    srv.thread.join(5)
+    chk.expect("plus: server write errors", srv.write_errors, [])
 
 
 def mount(fd: int, mnt: str) -> None:
@@ -322,6 +434,8 @@ def main() -> int:
     chk.expect("control directory removed at umount", os.path.exists(ctl), False)
     srv3.die_now.set()
     srv3.thread.join(5)
+
+    plus_checks(chk, mnt)
     print(f"hostile: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 

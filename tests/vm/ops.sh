@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Operations beyond the basic set, through libfuse's passthrough_ll (which
+# negotiates READDIRPLUS and implements CREATE, TMPFILE and flock):
+# listings of a large directory come from READDIRPLUS and hard links
+# keep one inode.  The kernel log must stay free of refusals.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+build_example passthrough_ll
+
+must modprobe fuse_iomap
+src=$(mktemp -d)
+mnt=$(mktemp -d)
+log=$LAB_OUT/ops-passthrough_ll.log
+mark="ops.sh start $$"
+echo "$mark" > /dev/kmsg
+
+# 300 files, every tenth with a second name.
+mkdir "$src/many"
+for i in $(seq 300); do
+	echo "$i" > "$src/many/f$i"
+	if (( i % 10 == 0 )); then
+		ln "$src/many/f$i" "$src/many/h$i"
+	fi
+done
+pid=$(FIMMOUNT_LOG="$log" python3 "$(dirname "$0")/fimmount.py" \
+	"$mnt" -o subtype=passthrough -- /tmp/passthrough_ll -d -o "source=$src" '{dev}')
+echo "server pid $pid"
+
+# READDIRPLUS: ls -l lists everything with the right link counts.
+listing=$(ls -l "$mnt/many")
+[ "$(grep -c ' f[0-9]*$' <<< "$listing")" = 300 ] || fail "ls -l lists $(grep -c ' f' <<< "$listing") f* names"
+[ "$(grep -c ' h[0-9]*$' <<< "$listing")" = 30 ] || fail "ls -l lists $(grep -c ' h' <<< "$listing") h* names"
+[ "$(awk '$NF ~ /^[fh](10|300)$/ { print $2 }' <<< "$listing" | sort -u)" = 2 ] ||
+	fail "hard links do not show two links"
+grep -q 'opcode: READDIRPLUS' "$log" || fail "the server saw no READDIRPLUS"
+# Hard links listed through READDIRPLUS are one inode.
+for i in 10 150 300; do
+	[ "$(stat -c %i "$mnt/many/f$i")" = "$(stat -c %i "$mnt/many/h$i")" ] ||
+		fail "f$i and h$i are different inodes"
+done
+# shellcheck disable=SC2012 # ls -i is what is being tested
+[ "$(ls -i "$mnt/many" | awk '$2 == "f20" || $2 == "h20" { print $1 }' | sort -u | wc -l)" = 1 ] ||
+	fail "ls -i shows two inode numbers for f20 and h20"
+[ "$(cat "$mnt/many/h300")" = 300 ] || fail "read through a hard link"
+# A second listing after the source changed shows the change.
+rm "$src/many/f1"
+echo new > "$src/many/new"
+sleep 1.1	# passthrough_ll's entry timeout
+ls -l "$mnt/many" > /dev/null
+[ -e "$mnt/many/new" ] || fail "new name not listed"
+[ ! -e "$mnt/many/f1" ] || fail "removed name still there"
+[ "$(find "$mnt/many" -mindepth 1 | wc -l)" = 330 ] || fail "find counts $(find "$mnt/many" -mindepth 1 | wc -l)"
+
+must umount "$mnt"
+wait_exit "$pid"
+must rmmod fuse_iomap
+if dmesg | sed -n "/$mark/,\$p" | grep -E 'fuse_iomap: '; then
+	fail "the kernel log has fuse_iomap complaints"
+fi
+echo "ok: operations through passthrough_ll"
