@@ -67,12 +67,35 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 }
 
 /**
+ * fim_file_send_release() - give a file handle back to the server
+ * @fc: the connection
+ * @nodeid: the node the handle is for
+ * @rin: the request: handle (from OPEN, OPENDIR, CREATE or TMPFILE), open
+ *	flags, release flags and lock owner
+ * @isdir: RELEASEDIR instead of RELEASE
+ *
+ * Nobody waits for the answer: a hung server must not block close(2).
+ *
+ * Context: process context, may sleep (allocation).
+ */
+void fim_file_send_release(struct fim_conn *fc, u64 nodeid,
+			   const struct fuse_release_in *rin, bool isdir)
+{
+	struct fim_req *req;
+
+	req = fim_req_alloc(fc, isdir ? FUSE_RELEASEDIR : FUSE_RELEASE,
+			    nodeid, sizeof(*rin), 0);
+	if (IS_ERR(req))
+		return;
+	memcpy(fim_req_args(req), rin, sizeof(*rin));
+	fim_req_send_bg(fc, req, NULL);
+}
+
+/**
  * fim_file_release_common() - send RELEASE or RELEASEDIR
  * @inode: the inode
  * @file: the file being released
  * @isdir: RELEASEDIR instead of RELEASE
- *
- * Nobody waits for the answer: a hung server must not block close(2).
  *
  * Context: process context, may sleep (allocation).
  */
@@ -80,20 +103,14 @@ void fim_file_release_common(struct inode *inode, struct file *file,
 			     bool isdir)
 {
 	struct fim_file *ff = file->private_data;
-	struct fim_conn *fc = fim_conn_of(inode);
-	struct fuse_release_in *in;
-	struct fim_req *req;
+	struct fuse_release_in rin = { };
 
 	if (!ff)
 		return;
-	req = fim_req_alloc(fc, isdir ? FUSE_RELEASEDIR : FUSE_RELEASE,
-			    FIM_I(inode)->nodeid, sizeof(*in), 0);
-	if (!IS_ERR(req)) {
-		in = fim_req_args(req);
-		in->fh = ff->fh;
-		in->flags = file->f_flags;
-		fim_req_send_bg(fc, req, NULL);
-	}
+	rin.fh = ff->fh;
+	rin.flags = file->f_flags;
+	fim_file_send_release(fim_conn_of(inode), FIM_I(inode)->nodeid, &rin,
+			      isdir);
 	kfree(ff);
 }
 

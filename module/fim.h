@@ -107,6 +107,8 @@ struct fim_bdev {
  * @no_fallocate: likewise for FALLOCATE
  * @no_lseek: likewise for LSEEK
  * @no_readdirplus: likewise for READDIRPLUS; READDIR is used instead
+ * @no_create: likewise for CREATE; MKNOD and OPEN are used instead
+ * @no_tmpfile: likewise for TMPFILE; O_TMPFILE fails with EOPNOTSUPP
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -148,6 +150,8 @@ struct fim_conn {
 	bool			no_fallocate;
 	bool			no_lseek;
 	bool			no_readdirplus;
+	bool			no_create;
+	bool			no_tmpfile;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
@@ -334,5 +338,7 @@ extern const struct file_operations fim_file_ops;
 int fim_file_open_common(struct inode *inode, struct file *file, bool isdir);
 void fim_file_release_common(struct inode *inode, struct file *file,
 			     bool isdir);
+void fim_file_send_release(struct fim_conn *fc, u64 nodeid,
+			   const struct fuse_release_in *rin, bool isdir);
 
 #endif /* FIM_H */

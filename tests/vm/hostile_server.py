@@ -42,6 +42,16 @@ FUSE_INIT, FUSE_OPENDIR, FUSE_READDIR, FUSE_RELEASEDIR = 26, 27, 28, 29
 FUSE_DESTROY = 38
 FUSE_READDIRPLUS = 44
 FUSE_DO_READDIRPLUS = 1 << 13
+FUSE_MKNOD, FUSE_FLUSH, FUSE_GETLK, FUSE_SETLK, FUSE_SETLKW = 8, 25, 31, 32, 33
+FUSE_ACCESS, FUSE_CREATE, FUSE_TMPFILE = 34, 35, 51
+FUSE_POSIX_LOCKS, FUSE_FLOCK_LOCKS = 1 << 1, 1 << 10
+FUSE_LK_FLOCK, FUSE_RELEASE_FLOCK_UNLOCK = 1, 2
+F_RDLCK, F_WRLCK, F_UNLCK = 0, 1, 2
+LK_IN = struct.Struct("<QQQQIIII")          # fuse_lk_in, 48 bytes
+LK_OUT = struct.Struct("<QQII")             # fuse_lk_out, 24 bytes
+FLUSH_IN = struct.Struct("<QIIQ")           # fuse_flush_in, 24 bytes
+RELEASE_IN = struct.Struct("<QIIQ")         # fuse_release_in, 24 bytes
+OFFSET_MAX = (1 << 63) - 1
 S_IFDIR, S_IFREG, S_IFLNK = 0o040000, 0o100000, 0o120000
 
 # name -> (node id, mode)
@@ -64,6 +74,14 @@ NODES = {
     "plusbadmode": (33, S_IFDIR | 0o755),
     "plustypechange": (34, S_IFDIR | 0o755),
     "plusbigsize": (35, S_IFDIR | 0o755),
+    # OpsServer mount only
+    "noaccess": (70, S_IFREG | 0o644),
+    "nodir": (71, S_IFDIR | 0o755),
+    "accnosys": (72, S_IFREG | 0o644),
+    "lockok": (80, S_IFREG | 0o644),
+    "lockbusy": (81, S_IFREG | 0o644),
+    "lockbad": (82, S_IFREG | 0o644),
+    "lockslow": (83, S_IFREG | 0o644),
 }
 NAMES = {nodeid: name for name, (nodeid, _) in NODES.items()}
 
@@ -252,6 +270,142 @@ class PlusServer(Server):
             self.send("readdirplus-empty", unique)
 
 
+class OpsServer(Server):
+    """CREATE, TMPFILE, ACCESS and locks, with malformed replies by name."""
+
+    init_flags = FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(fd)
+        self.created: dict[str, tuple[int, int]] = {}
+        self.ops: list[tuple[int, str]] = []      # (opcode, name) of creates
+        self.releases: list[tuple[int, int, int]] = []  # (fh, flags, owner)
+        self.flushes: list[int] = []               # lock owners
+        self.locks: list[tuple[int, int, int, int, int, int]] = []
+        self.access: list[tuple[str, int]] = []
+        self.tmpfiles = 0
+
+    def lookup(self, unique: int, name: str) -> None:
+        if name in self.created:
+            self.lookups.append(name)
+            self.send("lookup-created", unique, entry(*self.created[name]))
+        else:
+            super().lookup(unique, name)
+
+    def handle(self, opcode: int, unique: int, nodeid: int, body: bytes) -> None:
+        reg = S_IFREG | 0o644
+        if opcode in (FUSE_CREATE, FUSE_MKNOD):
+            name = body[16:].split(b"\0")[0].decode()
+            self.ops.append((opcode, name))
+            nodeid = 100 + len(self.ops)
+            if opcode == FUSE_MKNOD:
+                self.created[name] = (nodeid, reg)
+                self.send("mknod", unique, entry(nodeid, reg))
+            elif name == "c_short":
+                self.send("c_short", unique, entry(nodeid, reg))
+            elif name == "c_node0":
+                self.send("c_node0", unique, entry(0, reg) + OPEN_OUT.pack(5, 0, 0))
+            elif name == "c_dir":
+                self.send("c_dir", unique, entry(nodeid, S_IFDIR | 0o755)
+                          + OPEN_OUT.pack(nodeid, 0, 0))
+            elif name == "c_bigsize":
+                self.send("c_bigsize", unique, entry(nodeid, reg, size=1 << 63)
+                          + OPEN_OUT.pack(nodeid, 0, 0))
+            elif name.startswith("c_nosys"):
+                self.send("c_nosys", unique, error=-errno.ENOSYS)
+            else:
+                self.created[name] = (nodeid, reg)
+                self.send("create", unique, entry(nodeid, reg) + OPEN_OUT.pack(nodeid, 0, 0))
+        elif opcode == FUSE_TMPFILE:
+            self.tmpfiles += 1
+            if self.tmpfiles == 1:
+                self.send("tmpfile-short", unique, entry(90, S_IFREG | 0o600))
+            else:
+                self.send("tmpfile-nosys", unique, error=-errno.ENOSYS)
+        elif opcode == FUSE_ACCESS:
+            name = NAMES.get(nodeid, "")
+            self.access.append((name, struct.unpack_from("<I", body)[0]))
+            if name in ("noaccess", "nodir"):
+                self.send("access-denied", unique, error=-errno.EACCES)
+            elif name == "accnosys":
+                self.send("access-nosys", unique, error=-errno.ENOSYS)
+            else:
+                self.send("access-ok", unique)
+        elif opcode in (FUSE_GETLK, FUSE_SETLK, FUSE_SETLKW):
+            self.lock(opcode, unique, NAMES.get(nodeid, ""), body)
+        elif opcode == FUSE_FLUSH:
+            self.flushes.append(FLUSH_IN.unpack_from(body)[3])
+            self.send("flush", unique)
+        elif opcode == FUSE_RELEASE:
+            fh, _flags, rflags, owner = RELEASE_IN.unpack_from(body)
+            self.releases.append((fh, rflags, owner))
+            self.send("release", unique)
+        else:
+            super().handle(opcode, unique, nodeid, body)
+
+    def lock(self, opcode: int, unique: int, name: str, body: bytes) -> None:
+        _fh, owner, start, end, ltype, _pid, lk_flags, _pad = LK_IN.unpack_from(body)
+        self.locks.append((opcode, owner, start, end, ltype, lk_flags))
+        if opcode == FUSE_GETLK:
+            if name == "lockbad":
+                self.send("getlk-bad", unique, LK_OUT.pack(0, 99, 7, 4242))
+            elif name == "lockbusy":
+                self.send("getlk", unique, LK_OUT.pack(0, 99, F_WRLCK, 4242))
+            else:
+                self.send("getlk-free", unique, LK_OUT.pack(0, 0, F_UNLCK, 0))
+        elif name == "lockslow" and opcode == FUSE_SETLKW:
+            self.held.append(unique)
+        elif name == "lockbusy":
+            self.send("setlk-busy", unique, error=-errno.EAGAIN)
+        else:
+            self.send("setlk", unique)
+
+
+def create_checks(chk: Checker, mnt: str) -> None:
+    """CREATE and TMPFILE: malformed replies, ENOSYS fallbacks."""
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = OpsServer(fd)
+    srv.thread.start()
+    p = f"{mnt}/"
+
+    def err(op: str) -> str:
+        status, out = in_child(errno_of(p, op), timeout=20)
+        return out if status is not None else "HANG"
+
+    def creat(name: str) -> str:
+        return err(f"os.close(os.open('{p}{name}', os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))")
+
+    chk.expect("create: reply without the open part", creat("c_short"), "EIO")
+    chk.expect("create: node id 0", creat("c_node0"), "EIO")
+    chk.expect("create: a directory", creat("c_dir"), "EIO")
+    chk.expect("create: size beyond MAX_LFS_FILESIZE", creat("c_bigsize"), "EIO")
+    chk.expect("create: good reply", creat("c_ok"), "OK")
+    chk.expect("create: O_EXCL on the created name", creat("c_ok"), "EEXIST")
+    chk.expect("create: ENOSYS falls back to MKNOD", creat("c_nosys"), "OK")
+    chk.expect("create: then MKNOD without asking", creat("c_after"), "OK")
+    chk.expect("create: requests", [(op, n) for op, n in srv.ops], [
+        (FUSE_CREATE, "c_short"), (FUSE_CREATE, "c_node0"), (FUSE_CREATE, "c_dir"),
+        (FUSE_CREATE, "c_bigsize"), (FUSE_CREATE, "c_ok"), (FUSE_CREATE, "c_nosys"),
+        (FUSE_MKNOD, "c_nosys"), (FUSE_MKNOD, "c_after")])
+    time.sleep(0.3)
+    forgot = dict(srv.forgets)
+    released = {fh for fh, _, _ in srv.releases}
+    chk.expect("create: refused files forgotten", [forgot.get(n) for n in (103, 104)], [1, 1])
+    chk.expect("create: refused handles released", {103, 104} <= released, True)
+    chk.expect("create: good file's handle released at close", 105 in released, True)
+    chk.expect("tmpfile: short reply", err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), "EIO")
+    chk.expect("tmpfile: ENOSYS", err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), "ENOTSUP")  # EOPNOTSUPP on Linux
+    chk.expect("tmpfile: ENOSYS remembered",
+               (err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), srv.tmpfiles),
+               ("ENOTSUP", 2))
+
+    chk.expect("create: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    srv.thread.join(5)
+    chk.expect("create: server write errors",
+               sorted({w for w, _ in srv.write_errors}), ["c_short", "tmpfile-short"])
+
+
 def plus_checks(chk: Checker, mnt: str) -> None:
     """READDIRPLUS: entries made from listings, malformed listings refused."""
     fd = os.open("/dev/fuse_iomap", os.O_RDWR)
@@ -436,6 +590,7 @@ def main() -> int:
     srv3.thread.join(5)
 
     plus_checks(chk, mnt)
+    create_checks(chk, mnt)
     print(f"hostile: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 

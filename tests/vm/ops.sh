@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Operations beyond the basic set, through libfuse's passthrough_ll (which
-# negotiates READDIRPLUS and implements CREATE, TMPFILE and flock):
-# listings of a large directory come from READDIRPLUS and hard links
-# keep one inode.  The kernel log must stay free of refusals.
+# negotiates READDIRPLUS and implements CREATE and TMPFILE): listings of a
+# large directory come from READDIRPLUS and hard links keep one inode;
+# O_CREAT|O_EXCL creates once; an O_TMPFILE file gets its name with linkat
+# (tests/vm/ops_checks.py).  The kernel log must stay free of refusals.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 build_example passthrough_ll
+checks=$(dirname "$0")/ops_checks.py
 
 must modprobe fuse_iomap
 src=$(mktemp -d)
@@ -54,8 +56,20 @@ ls -l "$mnt/many" > /dev/null
 [ ! -e "$mnt/many/f1" ] || fail "removed name still there"
 [ "$(find "$mnt/many" -mindepth 1 | wc -l)" = 330 ] || fail "find counts $(find "$mnt/many" -mindepth 1 | wc -l)"
 
+# CREATE: O_CREAT|O_EXCL makes the file once, open, with the mode asked.
+must python3 "$checks" excl "$mnt"
+[ "$(cat "$src/excl")" = created ] || fail "created file's data not in the source"
+[ "$(stat -c %a "$src/excl")" = 640 ] || fail "created file has mode $(stat -c %a "$src/excl")"
+grep -q 'opcode: CREATE' "$log" || fail "the server saw no CREATE"
+
+# TMPFILE: an unnamed file that linkat(2) names.
+must python3 "$checks" tmpfile "$mnt"
+[ "$(cat "$src/named")" = anonymous ] || fail "linked tmpfile not in the source"
+grep -q 'opcode: TMPFILE' "$log" || fail "the server saw no TMPFILE"
+
 must umount "$mnt"
 wait_exit "$pid"
+
 must rmmod fuse_iomap
 if dmesg | sed -n "/$mark/,\$p" | grep -E 'fuse_iomap: '; then
 	fail "the kernel log has fuse_iomap complaints"

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checks for tests/vm/ops.sh that need system calls the shell lacks.
+
+usage: ops_checks.py CHECK DIR
+
+  excl     O_CREAT|O_EXCL creates DIR/excl once, mode 0640, data "created"
+  tmpfile  O_TMPFILE in DIR, named DIR/named by linkat; O_EXCL ones never
+
+Exits 0 when the check holds, with a message otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def check_excl(d: str) -> None:
+    p = d + "/excl"
+    fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o640)
+    os.write(fd, b"created")
+    os.close(fd)
+    try:
+        os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        sys.exit("second O_EXCL create succeeded")
+    except FileExistsError:
+        pass
+    fd = os.open(p, os.O_CREAT | os.O_RDONLY, 0o600)   # exists: just opens
+    data = os.read(fd, 100)
+    os.close(fd)
+    if data != b"created":
+        sys.exit(f"read back {data!r}")
+
+
+def link_fd(fd: int, dst: str) -> None:
+    """linkat(2) the file open as @fd to @dst, by its /proc/self/fd link.
+
+    os.link() calls link(2), which never follows the magic link, unless a
+    directory fd is given: pass one to get linkat(AT_SYMLINK_FOLLOW).
+    """
+    cwd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", dst, src_dir_fd=cwd, follow_symlinks=True)
+    finally:
+        os.close(cwd)
+
+
+def check_tmpfile(d: str) -> None:
+    fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o600)
+    os.write(fd, b"anonymous")
+    if os.fstat(fd).st_nlink != 0:
+        sys.exit(f"tmpfile has {os.fstat(fd).st_nlink} links")
+    link_fd(fd, d + "/named")
+    os.close(fd)
+    # O_EXCL: never linkable.
+    fd = os.open(d, os.O_TMPFILE | os.O_EXCL | os.O_RDWR, 0o600)
+    try:
+        link_fd(fd, d + "/never")
+        sys.exit("O_TMPFILE|O_EXCL file was linked")
+    except FileNotFoundError:
+        pass
+    os.close(fd)
+
+
+CHECKS = {"excl": check_excl, "tmpfile": check_tmpfile}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in CHECKS:
+        sys.exit(__doc__)
+    CHECKS[sys.argv[1]](sys.argv[2])
