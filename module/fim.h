@@ -109,6 +109,7 @@ struct fim_bdev {
  * @no_readdirplus: likewise for READDIRPLUS; READDIR is used instead
  * @no_create: likewise for CREATE; MKNOD and OPEN are used instead
  * @no_tmpfile: likewise for TMPFILE; O_TMPFILE fails with EOPNOTSUPP
+ * @no_access: likewise for ACCESS; access(2) and chdir(2) are allowed
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -152,6 +153,7 @@ struct fim_conn {
 	bool			no_readdirplus;
 	bool			no_create;
 	bool			no_tmpfile;
+	bool			no_access;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;

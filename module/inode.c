@@ -95,7 +95,7 @@ void fim_evict_inode(struct inode *inode)
  *
  * For replies that counted a lookup on the server but gave the kernel
  * nothing it can keep (a READDIRPLUS entry with bad attributes, a CREATE
- * whose file could not be kept).  Nobody waits for the FORGET.
+ * whose file could not be opened).  Nobody waits for the FORGET.
  *
  * Context: process context, may sleep (allocation).
  */
@@ -327,6 +327,29 @@ static bool fim_allow_current(struct fim_mount *fm)
 	       gid_eq(cred->gid, fm->group_id);
 }
 
+/*
+ * access(2), faccessat(2) and chdir(2) without default_permissions: the
+ * server decides, as it does for everything else.  A server without ACCESS
+ * allows everything (ENOSYS, remembered).
+ */
+static int fim_inode_access(struct inode *inode, int mask)
+{
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fuse_access_in in = { };
+	int error;
+
+	if (READ_ONCE(fc->no_access))
+		return 0;
+	in.mask = mask & (MAY_READ | MAY_WRITE | MAY_EXEC);
+	error = fim_simple_request(fc, FUSE_ACCESS, FIM_I(inode)->nodeid, &in,
+				   sizeof(in), NULL, 0);
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_access, true);
+		error = 0;
+	}
+	return error;
+}
+
 /**
  * fim_inode_permission() - inode_operations.permission
  * @idmap: idmap of the mount
@@ -334,7 +357,9 @@ static bool fim_allow_current(struct fim_mount *fm)
  * @mask: MAY_* bits
  *
  * Without default_permissions the server decides on each operation; the
- * kernel only keeps out users the mount is not for.
+ * kernel only keeps out users the mount is not for, and asks the server
+ * with ACCESS for access(2) and chdir(2), which have no operation of their
+ * own.
  *
  * Return: 0 or -EACCES, or an error refreshing the attributes.
  */
@@ -346,8 +371,14 @@ int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
 
 	if (!fim_allow_current(fm))
 		return -EACCES;
-	if (!fm->default_permissions)
-		return 0;	/* the server checks each operation itself */
+	if (!fm->default_permissions) {
+		/* The server checks each operation itself. */
+		if (!(mask & (MAY_ACCESS | MAY_CHDIR)))
+			return 0;
+		if (mask & MAY_NOT_BLOCK)
+			return -ECHILD;
+		return fim_inode_access(inode, mask);
+	}
 	if (mask & MAY_NOT_BLOCK)
 		return generic_permission(idmap, inode, mask);
 	error = fim_inode_refresh(inode, false);

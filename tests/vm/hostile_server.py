@@ -406,6 +406,35 @@ def create_checks(chk: Checker, mnt: str) -> None:
                sorted({w for w, _ in srv.write_errors}), ["c_short", "tmpfile-short"])
 
 
+def access_checks(chk: Checker, mnt: str) -> None:
+    """ACCESS: the server's answers to access(2) and chdir(2)."""
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = OpsServer(fd)
+    srv.thread.start()
+    p = f"{mnt}/"
+
+    def err(op: str) -> str:
+        status, out = in_child(errno_of(p, op), timeout=20)
+        return out if status is not None else "HANG"
+
+    def access(name: str, mode: str) -> str:
+        return in_child(f"import os; print(os.access('{p}{name}', {mode}))", 20)[1]
+
+    chk.expect("access: allowed", access("file", "os.R_OK | os.W_OK"), "True")
+    chk.expect("access: denied", access("noaccess", "os.R_OK"), "False")
+    chk.expect("access: chdir denied", err(f"os.chdir('{p}nodir')"), "EACCES")
+    chk.expect("access: masks sent", srv.access, [("file", 6), ("noaccess", 4), ("nodir", 1)])
+    chk.expect("access: ENOSYS allows", access("accnosys", "os.X_OK"), "True")
+    chk.expect("access: ENOSYS remembered", (access("noaccess", "os.R_OK"), len(srv.access)),
+               ("True", 4))
+
+    chk.expect("access: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    srv.thread.join(5)
+    chk.expect("access: server write errors",
+               sorted({w for w, _ in srv.write_errors}), [])
+
+
 def plus_checks(chk: Checker, mnt: str) -> None:
     """READDIRPLUS: entries made from listings, malformed listings refused."""
     fd = os.open("/dev/fuse_iomap", os.O_RDWR)
@@ -591,6 +620,7 @@ def main() -> int:
 
     plus_checks(chk, mnt)
     create_checks(chk, mnt)
+    access_checks(chk, mnt)
     print(f"hostile: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 

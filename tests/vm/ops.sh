@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Operations beyond the basic set, through libfuse's passthrough_ll (which
-# negotiates READDIRPLUS and implements CREATE and TMPFILE): listings of a
-# large directory come from READDIRPLUS and hard links keep one inode;
-# O_CREAT|O_EXCL creates once; an O_TMPFILE file gets its name with linkat
-# (tests/vm/ops_checks.py).  The kernel log must stay free of refusals.
+# negotiates READDIRPLUS and implements CREATE and TMPFILE, but not ACCESS)
+# and passthrough_fh (which implements ACCESS): listings of a large
+# directory come from READDIRPLUS and hard links keep one inode;
+# O_CREAT|O_EXCL creates once; an O_TMPFILE file gets its name with linkat;
+# access(2) and chdir(2) get the server's answer (tests/vm/ops_checks.py).
+# The kernel log must stay free of refusals.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 build_example passthrough_ll
+build_example passthrough_fh
 checks=$(dirname "$0")/ops_checks.py
 
 must modprobe fuse_iomap
@@ -70,6 +73,19 @@ grep -q 'opcode: TMPFILE' "$log" || fail "the server saw no TMPFILE"
 must umount "$mnt"
 wait_exit "$pid"
 
+# ACCESS, through passthrough_fh (libfuse's high-level API: paths from /).
+log=$LAB_OUT/ops-passthrough_fh.log
+mkdir "$src/acc" "$src/noexec"
+chmod 644 "$src/noexec"
+echo data > "$src/acc/plain"
+chmod 644 "$src/acc/plain"
+pid=$(FIMMOUNT_LOG="$log" python3 "$(dirname "$0")/fimmount.py" \
+	"$mnt" -o subtype=passthrough_fh -- /tmp/passthrough_fh -d '{dev}')
+echo "server pid $pid"
+must python3 "$checks" access "$mnt$src"
+grep -q 'opcode: ACCESS' "$log" || fail "the server saw no ACCESS"
+must umount "$mnt"
+wait_exit "$pid"
 must rmmod fuse_iomap
 if dmesg | sed -n "/$mark/,\$p" | grep -E 'fuse_iomap: '; then
 	fail "the kernel log has fuse_iomap complaints"

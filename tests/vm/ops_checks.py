@@ -6,6 +6,8 @@ usage: ops_checks.py CHECK DIR
 
   excl     O_CREAT|O_EXCL creates DIR/excl once, mode 0640, data "created"
   tmpfile  O_TMPFILE in DIR, named DIR/named by linkat; O_EXCL ones never
+  access   access(2) and chdir(2) in DIR/acc (plain file 0644) and
+           DIR/noexec (directory 0644), as root, against passthrough_fh
 
 Exits 0 when the check holds, with a message otherwise.
 """
@@ -63,7 +65,22 @@ def check_tmpfile(d: str) -> None:
     os.close(fd)
 
 
-CHECKS = {"excl": check_excl, "tmpfile": check_tmpfile}
+def check_access(d: str) -> None:
+    plain = d + "/acc/plain"
+    if not os.access(plain, os.R_OK | os.W_OK) or not os.access(plain, os.F_OK):
+        sys.exit("access(R_OK|W_OK) refused")
+    # Even root may not execute a file without any x bit: the server says so.
+    if os.access(plain, os.X_OK):
+        sys.exit("access(X_OK) allowed on a 0644 file")
+    if not os.access(d + "/acc", os.X_OK):
+        sys.exit("access(X_OK) refused on a 0755 directory")
+    # Root may search any directory, so chdir(2) is allowed even here;
+    # hostile_server.py checks a refusal.
+    os.chdir(d + "/noexec")
+    os.chdir(d + "/acc")
+
+
+CHECKS = {"excl": check_excl, "tmpfile": check_tmpfile, "access": check_access}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in CHECKS:
