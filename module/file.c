@@ -11,6 +11,9 @@
  *
  * A reply to READ may be short (end of file); a reply to WRITE must not
  * claim more bytes than were sent.
+ *
+ * Record locks and BSD locks go to the server when it negotiated
+ * POSIX_LOCKS or FLOCK_LOCKS, and stay local to this kernel otherwise.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,6 +21,10 @@
 #include <linux/fs.h>
 /* falloc.h relies on the types fs.h brings in. */
 #include <linux/falloc.h>
+#include <linux/filelock.h>
+#include <linux/once.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -97,6 +104,9 @@ void fim_file_send_release(struct fim_conn *fc, u64 nodeid,
  * @file: the file being released
  * @isdir: RELEASEDIR instead of RELEASE
  *
+ * If the file took BSD locks through the server, RELEASE asks the server
+ * to drop them (FUSE_RELEASE_FLOCK_UNLOCK): the VFS never saw them.
+ *
  * Context: process context, may sleep (allocation).
  */
 void fim_file_release_common(struct inode *inode, struct file *file,
@@ -109,6 +119,10 @@ void fim_file_release_common(struct inode *inode, struct file *file,
 		return;
 	rin.fh = ff->fh;
 	rin.flags = file->f_flags;
+	if (READ_ONCE(ff->flock)) {
+		rin.release_flags = FUSE_RELEASE_FLOCK_UNLOCK;
+		rin.lock_owner = fim_lock_owner_id(file);
+	}
 	fim_file_send_release(fim_conn_of(inode), FIM_I(inode)->nodeid, &rin,
 			      isdir);
 	kfree(ff);
@@ -265,8 +279,7 @@ static int fim_file_fsync(struct file *file, loff_t start, loff_t end,
 
 /*
  * close(2) of a descriptor: the server may write back or report a
- * deferred error.  No lock owner is sent: POSIX locks are not supported
- * by this client yet.
+ * deferred error, and drops the POSIX locks of the closing owner (@id).
  */
 static int fim_file_flush(struct file *file, fl_owner_t id)
 {
@@ -279,6 +292,7 @@ static int fim_file_flush(struct file *file, fl_owner_t id)
 	if (READ_ONCE(fc->no_flush))
 		return 0;
 	in.fh = ff->fh;
+	in.lock_owner = fim_lock_owner_id(id);
 	error = fim_simple_request(fc, FUSE_FLUSH, FIM_I(inode)->nodeid, &in,
 				   sizeof(in), NULL, 0);
 	if (error == -ENOSYS) {
@@ -371,6 +385,133 @@ fallback:
 	return generic_file_llseek(file, offset, whence);
 }
 
+/**
+ * fim_lock_owner_id() - the id a lock owner has on the wire
+ * @owner: the VFS lock owner (files_struct for POSIX locks, the file for
+ *	OFD and BSD locks)
+ *
+ * A keyed hash, so that no kernel address reaches the server; the key is
+ * made once per boot.
+ *
+ * Return: the id for fuse_lk_in.owner, FLUSH and RELEASE.
+ */
+u64 fim_lock_owner_id(fl_owner_t owner)
+{
+	static siphash_key_t key;
+
+	get_random_once(&key, sizeof(key));
+	return siphash_1u64((unsigned long)owner, &key);
+}
+
+static void fim_lk_fill(struct fuse_lk_in *in, struct file *file,
+			struct file_lock *fl, bool flock)
+{
+	struct fim_file *ff = file->private_data;
+
+	in->fh = ff->fh;
+	in->owner = fim_lock_owner_id(fl->c.flc_owner);
+	in->lk.start = fl->fl_start;
+	in->lk.end = fl->fl_end;
+	in->lk.type = fl->c.flc_type;
+	in->lk.pid = lock_is_unlock(fl) ? 0 : task_tgid_vnr(current);
+	if (flock)
+		in->lk_flags |= FUSE_LK_FLOCK;
+}
+
+/* F_GETLK: the server says which lock, if any, is in the way. */
+static int fim_getlk(struct file *file, struct file_lock *fl)
+{
+	struct inode *inode = file_inode(file);
+	struct fuse_lk_in in = { };
+	struct fuse_lk_out out;
+	int error;
+
+	fim_lk_fill(&in, file, fl, false);
+	error = fim_simple_request(fim_conn_of(inode), FUSE_GETLK,
+				   FIM_I(inode)->nodeid, &in, sizeof(in),
+				   &out, sizeof(out));
+	if (error)
+		return error;
+	if (out.lk.type == F_UNLCK) {
+		fl->c.flc_type = F_UNLCK;
+		return 0;
+	}
+	if ((out.lk.type != F_RDLCK && out.lk.type != F_WRLCK) ||
+	    out.lk.start > out.lk.end || out.lk.end > OFFSET_MAX) {
+		pr_warn_ratelimited("bad GETLK reply: type %u range %llu-%llu\n",
+				    out.lk.type, out.lk.start, out.lk.end);
+		return -EIO;
+	}
+	fl->fl_start = out.lk.start;
+	fl->fl_end = out.lk.end;
+	fl->c.flc_type = out.lk.type;
+	fl->c.flc_pid = out.lk.pid;
+	return 0;
+}
+
+/*
+ * F_SETLK(W) and flock(2) through the server.  A blocking request waits
+ * for the server killably, like every request: SIGKILL ends it, other
+ * signals do not yet (no INTERRUPT).
+ */
+static int fim_setlk(struct file *file, struct file_lock *fl, bool flock)
+{
+	struct inode *inode = file_inode(file);
+	struct fuse_lk_in in = { };
+	u32 opcode;
+
+	/* lockd's asynchronous grants need a callback we do not have. */
+	if (fl->fl_lmops && fl->fl_lmops->lm_grant)
+		return -ENOLCK;
+	/* POSIX locks die at close with the FLUSH that names their owner. */
+	if ((fl->c.flc_flags & FL_CLOSE_POSIX) == FL_CLOSE_POSIX)
+		return 0;
+	opcode = (fl->c.flc_flags & FL_SLEEP) ? FUSE_SETLKW : FUSE_SETLK;
+	fim_lk_fill(&in, file, fl, flock);
+	return fim_simple_request(fim_conn_of(inode), opcode,
+				  FIM_I(inode)->nodeid, &in, sizeof(in),
+				  NULL, 0);
+}
+
+/*
+ * fcntl(2) record locks (POSIX and OFD).  Servers that negotiated
+ * POSIX_LOCKS own them; for the others they are local to this kernel.
+ */
+static int fim_file_lock(struct file *file, int cmd, struct file_lock *fl)
+{
+	struct fim_conn *fc = fim_conn_of(file_inode(file));
+
+	if (cmd == F_CANCELLK)
+		return 0;
+	if (!fc->posix_locks) {
+		if (cmd == F_GETLK) {
+			posix_test_lock(file, fl);
+			return 0;
+		}
+		/* FILE_LOCK_DEFERRED makes the VFS wait for the holder. */
+		return posix_lock_file(file, fl, NULL);
+	}
+	if (cmd == F_GETLK)
+		return fim_getlk(file, fl);
+	return fim_setlk(file, fl, false);
+}
+
+/*
+ * flock(2).  Servers that negotiated FLOCK_LOCKS own BSD locks (sent as
+ * whole-file SETLK(W) with FUSE_LK_FLOCK, dropped by RELEASE); for the
+ * others they are local.
+ */
+static int fim_file_flock(struct file *file, int cmd, struct file_lock *fl)
+{
+	struct fim_conn *fc = fim_conn_of(file_inode(file));
+	struct fim_file *ff = file->private_data;
+
+	if (!fc->flock_locks)
+		return locks_lock_file_wait(file, fl);
+	WRITE_ONCE(ff->flock, true);
+	return fim_setlk(file, fl, true);
+}
+
 const struct file_operations fim_file_ops = {
 	.llseek		= fim_file_llseek,
 	.read_iter	= fim_file_read_iter,
@@ -383,4 +524,6 @@ const struct file_operations fim_file_ops = {
 	.flush		= fim_file_flush,
 	.fsync		= fim_file_fsync,
 	.fallocate	= fim_file_fallocate,
+	.lock		= fim_file_lock,
+	.flock		= fim_file_flock,
 };

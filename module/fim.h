@@ -98,6 +98,8 @@ struct fim_bdev {
  * @max_read: largest READ reply the mount allows, bytes
  * @time_gran: timestamp granularity the server reported, ns
  * @atomic_o_trunc: the server truncates at OPEN when O_TRUNC is passed
+ * @posix_locks: fcntl(2) record locks go to the server (POSIX_LOCKS)
+ * @flock_locks: flock(2) locks go to the server (FLOCK_LOCKS)
  * @readdirplus: the server answers READDIRPLUS (FUSE_DO_READDIRPLUS);
  *	READDIRPLUS_AUTO is treated the same: every listing is a plus one
  * @iomap: the server negotiated FUSE_IOMAP
@@ -138,6 +140,8 @@ struct fim_conn {
 	u32			max_read;
 	u32			time_gran;
 	bool			atomic_o_trunc;
+	bool			posix_locks;
+	bool			flock_locks;
 	bool			readdirplus;
 	bool			iomap;
 
@@ -244,12 +248,16 @@ static inline struct fim_conn *fim_conn_of(struct inode *inode)
  * struct fim_file - an open file or directory on the server
  * @fh: the server's handle from OPEN or OPENDIR
  * @open_flags: FOPEN_* flags the server returned
+ * @flock: BSD locks were taken through the server; RELEASE drops them
  *
- * Set once at open; file->private_data of files and directories.
+ * @fh and @open_flags are set once at open; @flock is set once by the
+ * first flock(2) (READ_ONCE/WRITE_ONCE).  file->private_data of files and
+ * directories.
  */
 struct fim_file {
 	u64	fh;
 	u32	open_flags;
+	bool	flock;
 };
 
 /* Is @mode's file type one a file can have?  Server input is checked. */
@@ -342,5 +350,6 @@ void fim_file_release_common(struct inode *inode, struct file *file,
 			     bool isdir);
 void fim_file_send_release(struct fim_conn *fc, u64 nodeid,
 			   const struct fuse_release_in *rin, bool isdir);
+u64 fim_lock_owner_id(fl_owner_t owner);
 
 #endif /* FIM_H */

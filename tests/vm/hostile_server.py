@@ -435,6 +435,73 @@ def access_checks(chk: Checker, mnt: str) -> None:
                sorted({w for w, _ in srv.write_errors}), [])
 
 
+def lock_checks(chk: Checker, mnt: str) -> None:
+    """GETLK, SETLK(W) and flock on the wire; SETLKW dies with SIGKILL."""
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = OpsServer(fd)
+    srv.thread.start()
+    p = f"{mnt}/"
+
+    def err(op: str) -> str:
+        status, out = in_child(errno_of(p, op), timeout=20)
+        return out if status is not None else "HANG"
+
+    getlk = ("import fcntl, os, struct\n"
+             "fd = os.open('{p}{name}', os.O_RDWR)\n"
+             "r = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack('hhqqi', fcntl.F_WRLCK, 0, 0, 0, 0))\n"
+             "t, _, s, n, pid = struct.unpack('hhqqi', r)\n"
+             "print(t, s, n, pid)\n")
+    chk.expect("getlk: conflict reported",
+               in_child(getlk.format(p=p, name="lockbusy"), 20)[1], f"{F_WRLCK} 0 100 4242")
+    chk.expect("getlk: no conflict",
+               in_child(getlk.format(p=p, name="lockok"), 20)[1], f"{F_UNLCK} 0 0 0")
+    chk.expect("getlk: bad lock type", err(
+        f"import fcntl, struct; fcntl.fcntl(os.open('{p}lockbad', os.O_RDWR), fcntl.F_GETLK, "
+        f"struct.pack('hhqqi', fcntl.F_WRLCK, 0, 0, 0, 0))"), "EIO")
+    chk.expect("setlk: server says busy", err(
+        f"import fcntl; fcntl.lockf(os.open('{p}lockbusy', os.O_RDWR), "
+        f"fcntl.LOCK_EX | fcntl.LOCK_NB)"), "EAGAIN")
+    srv.locks.clear()
+    srv.flushes.clear()
+    chk.expect("setlk: granted, then close", err(
+        f"import fcntl; fd = os.open('{p}lockok', os.O_RDWR); "
+        f"fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 10, 5); os.close(fd)"), "OK")
+    time.sleep(0.2)
+    setlk = [lk for lk in srv.locks if lk[0] == FUSE_SETLK]
+    chk.expect("setlk: range and type on the wire",
+               [(s, e, t, f) for _, _, s, e, t, f in setlk], [(5, 14, F_RDLCK, 0)])
+    chk.expect("setlk: FLUSH names the lock owner",
+               bool(setlk) and setlk[0][1] in srv.flushes, True)
+    srv.locks.clear()
+    srv.releases.clear()
+    chk.expect("flock: granted, then close", err(
+        f"import fcntl; fd = os.open('{p}lockok', os.O_RDWR); "
+        f"fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); os.close(fd)"), "OK")
+    time.sleep(0.2)
+    chk.expect("flock: SETLK with FUSE_LK_FLOCK over the whole file",
+               [(op, s, e, t, f) for op, _, s, e, t, f in srv.locks],
+               [(FUSE_SETLK, 0, OFFSET_MAX, F_WRLCK, FUSE_LK_FLOCK)])
+    rel = [r for r in srv.releases if r[1] & FUSE_RELEASE_FLOCK_UNLOCK]
+    chk.expect("flock: RELEASE drops the lock of its owner",
+               bool(srv.locks) and [r[2] for r in rel] == [srv.locks[0][1]], True)
+
+    # A SETLKW the server never answers blocks nobody who gets SIGKILL.
+    child = subprocess.Popen([sys.executable, "-c",
+                              f"import fcntl, os; fcntl.lockf(os.open('{p}lockslow', os.O_RDWR), "
+                              f"fcntl.LOCK_EX)"])
+    time.sleep(1.0)
+    chk.expect("setlkw: still waiting for the server", child.poll(), None)
+    start = time.monotonic()
+    child.kill()
+    child.wait(10)
+    chk.expect("setlkw: SIGKILL ends the wait within 2 s", time.monotonic() - start < 2.0, True)
+    chk.expect("locks: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    srv.thread.join(5)
+    chk.expect("locks: server write errors",
+               sorted({w for w, _ in srv.write_errors}), [])
+
+
 def plus_checks(chk: Checker, mnt: str) -> None:
     """READDIRPLUS: entries made from listings, malformed listings refused."""
     fd = os.open("/dev/fuse_iomap", os.O_RDWR)
@@ -621,6 +688,7 @@ def main() -> int:
     plus_checks(chk, mnt)
     create_checks(chk, mnt)
     access_checks(chk, mnt)
+    lock_checks(chk, mnt)
     print(f"hostile: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 

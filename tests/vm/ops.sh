@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Operations beyond the basic set, through libfuse's passthrough_ll (which
-# negotiates READDIRPLUS and implements CREATE and TMPFILE, but not ACCESS)
-# and passthrough_fh (which implements ACCESS): listings of a large
-# directory come from READDIRPLUS and hard links keep one inode;
-# O_CREAT|O_EXCL creates once; an O_TMPFILE file gets its name with linkat;
-# access(2) and chdir(2) get the server's answer (tests/vm/ops_checks.py).
-# The kernel log must stay free of refusals.
+# negotiates READDIRPLUS and FLOCK_LOCKS and implements CREATE and
+# TMPFILE, but not POSIX locks or ACCESS) and passthrough_fh (which
+# implements ACCESS): listings of a large directory come from READDIRPLUS
+# and hard links keep one inode; O_CREAT|O_EXCL creates once; an O_TMPFILE
+# file gets its name with linkat; flock(2) locks conflict through the
+# server and fcntl(2) locks locally, between two processes; access(2) and
+# chdir(2) get the server's answer (tests/vm/ops_checks.py).  The kernel
+# log must stay free of refusals.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -69,6 +71,26 @@ grep -q 'opcode: CREATE' "$log" || fail "the server saw no CREATE"
 must python3 "$checks" tmpfile "$mnt"
 [ "$(cat "$src/named")" = anonymous ] || fail "linked tmpfile not in the source"
 grep -q 'opcode: TMPFILE' "$log" || fail "the server saw no TMPFILE"
+
+# flock(2) through the server (FLOCK_LOCKS): a second open file conflicts.
+touch "$mnt/lockme"
+held=$(mktemp -u)
+flock -x "$mnt/lockme" -c "touch $held; sleep 3" &
+holder=$!
+for _ in $(seq 50); do [ -e "$held" ] && break; sleep 0.1; done
+[ -e "$held" ] || fail "flock holder did not start"
+must_fail flock -n -x "$mnt/lockme" true
+must_fail flock -n -s "$mnt/lockme" true
+wait "$holder"
+must flock -n -x "$mnt/lockme" true
+grep -q 'opcode: SETLK' "$log" || fail "flock did not reach the server"
+
+# fcntl(2) record locks: passthrough_ll has no POSIX locks, so they are
+# local, and still conflict between two processes.
+must python3 "$checks" fcntl "$mnt"
+if grep -q 'opcode: GETLK' "$log"; then
+	fail "GETLK sent to a server without POSIX locks"
+fi
 
 must umount "$mnt"
 wait_exit "$pid"

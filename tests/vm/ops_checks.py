@@ -6,6 +6,7 @@ usage: ops_checks.py CHECK DIR
 
   excl     O_CREAT|O_EXCL creates DIR/excl once, mode 0640, data "created"
   tmpfile  O_TMPFILE in DIR, named DIR/named by linkat; O_EXCL ones never
+  fcntl    record locks on DIR/lockme conflict between two processes
   access   access(2) and chdir(2) in DIR/acc (plain file 0644) and
            DIR/noexec (directory 0644), as root, against passthrough_fh
 
@@ -14,8 +15,11 @@ Exits 0 when the check holds, with a message otherwise.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import struct
 import sys
+import time
 
 
 def check_excl(d: str) -> None:
@@ -65,6 +69,36 @@ def check_tmpfile(d: str) -> None:
     os.close(fd)
 
 
+def check_fcntl(d: str) -> None:
+    p = d + "/lockme"
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        fd = os.open(p, os.O_RDWR)
+        fcntl.lockf(fd, fcntl.LOCK_EX, 10, 0)
+        os.write(w, b"x")
+        time.sleep(3)
+        os._exit(0)
+    os.read(r, 1)
+    fd = os.open(p, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 0)
+        sys.exit("conflicting lock granted")
+    except BlockingIOError:
+        pass
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 10)   # no overlap
+    got = fcntl.fcntl(fd, fcntl.F_GETLK,
+                      struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 5, 0))
+    ltype, _, start, length, pid = struct.unpack("hhqqi", got)
+    if (ltype, start, length, pid) != (fcntl.F_WRLCK, 0, 10, child):
+        sys.exit(f"F_GETLK: {(ltype, start, length, pid)}")
+    t0 = time.monotonic()
+    fcntl.lockf(fd, fcntl.LOCK_EX, 10, 0)                     # waits for the child
+    if time.monotonic() - t0 < 1:
+        sys.exit("blocking lock did not wait for the holder")
+    os.waitpid(child, 0)
+
+
 def check_access(d: str) -> None:
     plain = d + "/acc/plain"
     if not os.access(plain, os.R_OK | os.W_OK) or not os.access(plain, os.F_OK):
@@ -80,7 +114,8 @@ def check_access(d: str) -> None:
     os.chdir(d + "/acc")
 
 
-CHECKS = {"excl": check_excl, "tmpfile": check_tmpfile, "access": check_access}
+CHECKS = {"excl": check_excl, "tmpfile": check_tmpfile, "fcntl": check_fcntl,
+          "access": check_access}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in CHECKS:
