@@ -112,6 +112,7 @@ struct fim_bdev {
  * @no_create: likewise for CREATE; MKNOD and OPEN are used instead
  * @no_tmpfile: likewise for TMPFILE; O_TMPFILE fails with EOPNOTSUPP
  * @no_access: likewise for ACCESS; access(2) and chdir(2) are allowed
+ * @no_statx: likewise for STATX; GETATTR is used and no birth time shown
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -158,6 +159,7 @@ struct fim_conn {
 	bool			no_create;
 	bool			no_tmpfile;
 	bool			no_access;
+	bool			no_statx;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;

@@ -52,6 +52,11 @@ LK_OUT = struct.Struct("<QQII")             # fuse_lk_out, 24 bytes
 FLUSH_IN = struct.Struct("<QIIQ")           # fuse_flush_in, 24 bytes
 RELEASE_IN = struct.Struct("<QIIQ")         # fuse_release_in, 24 bytes
 OFFSET_MAX = (1 << 63) - 1
+FUSE_STATX = 52
+STATX_BASIC_STATS, STATX_BTIME = 0x7FF, 0x800
+# fuse_statx_out: attr_valid, attr_valid_nsec, flags, spare[2], then
+# fuse_statx up to the times, four fuse_sx_time, rdev/dev numbers, spare.
+STATX_OUT = struct.Struct("<QII16xIIQIIIHHQQQQ" + "qIi" * 4 + "IIII112x")
 S_IFDIR, S_IFREG, S_IFLNK = 0o040000, 0o100000, 0o120000
 
 # name -> (node id, mode)
@@ -82,6 +87,10 @@ NODES = {
     "lockbusy": (81, S_IFREG | 0o644),
     "lockbad": (82, S_IFREG | 0o644),
     "lockslow": (83, S_IFREG | 0o644),
+    "sxgood": (84, S_IFREG | 0o644),
+    "sxbadtime": (85, S_IFREG | 0o644),
+    "sxtype": (86, S_IFREG | 0o644),
+    "sxnosys": (87, S_IFREG | 0o644),
 }
 NAMES = {nodeid: name for name, (nodeid, _) in NODES.items()}
 
@@ -284,6 +293,7 @@ class OpsServer(Server):
         self.locks: list[tuple[int, int, int, int, int, int]] = []
         self.access: list[tuple[str, int]] = []
         self.tmpfiles = 0
+        self.statx_calls: list[str] = []
 
     def lookup(self, unique: int, name: str) -> None:
         if name in self.created:
@@ -333,6 +343,8 @@ class OpsServer(Server):
                 self.send("access-ok", unique)
         elif opcode in (FUSE_GETLK, FUSE_SETLK, FUSE_SETLKW):
             self.lock(opcode, unique, NAMES.get(nodeid, ""), body)
+        elif opcode == FUSE_STATX:
+            self.statx(unique, nodeid, NAMES.get(nodeid, ""))
         elif opcode == FUSE_FLUSH:
             self.flushes.append(FLUSH_IN.unpack_from(body)[3])
             self.send("flush", unique)
@@ -342,6 +354,21 @@ class OpsServer(Server):
             self.send("release", unique)
         else:
             super().handle(opcode, unique, nodeid, body)
+
+    def statx(self, unique: int, nodeid: int, name: str) -> None:
+        self.statx_calls.append(name)
+        mode, btime_nsec = S_IFREG | 0o644, 500000000
+        if name == "sxnosys":
+            self.send("statx-nosys", unique, error=-errno.ENOSYS)
+            return
+        if name == "sxbadtime":
+            btime_nsec = 2000000000
+        elif name == "sxtype":
+            mode = S_IFDIR | 0o755
+        t = (1000, 0, 0)
+        self.send("statx", unique, STATX_OUT.pack(
+            0, 0, 0, STATX_BASIC_STATS | STATX_BTIME, 4096, 0, 1, 0, 0, mode, 0,
+            nodeid, 4096, 8, 0, *t, 1234567890, btime_nsec, 0, *t, *t, 0, 0, 0, 0))
 
     def lock(self, opcode: int, unique: int, name: str, body: bytes) -> None:
         _fh, owner, start, end, ltype, _pid, lk_flags, _pad = LK_IN.unpack_from(body)
@@ -500,6 +527,37 @@ def lock_checks(chk: Checker, mnt: str) -> None:
     srv.thread.join(5)
     chk.expect("locks: server write errors",
                sorted({w for w, _ in srv.write_errors}), [])
+
+
+def statx_checks(chk: Checker, mnt: str) -> None:
+    """STATX for the birth time; bad replies; ENOSYS falls back to GETATTR."""
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = OpsServer(fd)
+    srv.thread.start()
+    p = f"{mnt}/"
+
+    def err(op: str) -> str:
+        status, out = in_child(errno_of(p, op), timeout=20)
+        return out if status is not None else "HANG"
+
+    def birth(name: str) -> str:
+        status, out = in_child(
+            f"import subprocess; print(subprocess.run(['stat', '-c', '%W', '{p}{name}'], "
+            f"capture_output=True, text=True).stdout.strip() or 'EIO')", 20)
+        return out if status is not None else "HANG"
+
+    chk.expect("statx: birth time", birth("sxgood"), "1234567890")
+    chk.expect("statx: plain stat sends no STATX",
+               (err(f"os.stat('{p}sxgood')"), srv.statx_calls), ("OK", ["sxgood"]))
+    chk.expect("statx: birth time nanoseconds out of range", birth("sxbadtime"), "EIO")
+    chk.expect("statx: file type change", birth("sxtype"), "EIO")
+    chk.expect("statx: ENOSYS falls back to GETATTR", birth("sxnosys") != "EIO", True)
+    chk.expect("statx: ENOSYS remembered",
+               (birth("sxgood") != "1234567890", srv.statx_calls[-1]), (True, "sxnosys"))
+    chk.expect("statx: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    srv.thread.join(5)
+    chk.expect("statx: server write errors", srv.write_errors, [])
 
 
 def plus_checks(chk: Checker, mnt: str) -> None:
@@ -689,6 +747,7 @@ def main() -> int:
     create_checks(chk, mnt)
     access_checks(chk, mnt)
     lock_checks(chk, mnt)
+    statx_checks(chk, mnt)
     print(f"hostile: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 
