@@ -73,20 +73,35 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 	return 0;
 }
 
+/* A background RELEASE was answered: the node may be forgotten now. */
+static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
+{
+	iput(req->end_inode);
+	if (atomic_dec_and_test(&fc->releases))
+		wake_up_all(&fc->blocked_waitq);
+}
+
 /**
  * fim_file_send_release() - give a file handle back to the server
  * @fc: the connection
+ * @inode: the inode the handle is for, or NULL if the kernel has none
  * @nodeid: the node the handle is for
  * @rin: the request: handle (from OPEN, OPENDIR, CREATE or TMPFILE), open
  *	flags, release flags and lock owner
  * @isdir: RELEASEDIR instead of RELEASE
  *
  * Nobody waits for the answer: a hung server must not block close(2).
+ * The request holds a reference to @inode until it is answered, so that
+ * the FORGET of eviction cannot overtake it: a multi-threaded server may
+ * handle requests out of order, and must never see a node forgotten
+ * while one of its handles is still open.  fim_file_wait_releases() lets
+ * unmount wait for these references.
  *
  * Context: process context, may sleep (allocation).
  */
-void fim_file_send_release(struct fim_conn *fc, u64 nodeid,
-			   const struct fuse_release_in *rin, bool isdir)
+void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
+			   u64 nodeid, const struct fuse_release_in *rin,
+			   bool isdir)
 {
 	struct fim_req *req;
 
@@ -95,7 +110,41 @@ void fim_file_send_release(struct fim_conn *fc, u64 nodeid,
 	if (IS_ERR(req))
 		return;
 	memcpy(fim_req_args(req), rin, sizeof(*rin));
-	fim_req_send_bg(fc, req, NULL);
+	if (!inode) {
+		fim_req_send_bg(fc, req, NULL);
+		return;
+	}
+	req->end_inode = igrab(inode);
+	if (!req->end_inode) {
+		fim_req_send_bg(fc, req, NULL);
+		return;
+	}
+	atomic_inc(&fc->releases);
+	/* Not queued (the connection is gone): nobody calls the end. */
+	if (fim_req_send_bg(fc, req, fim_file_release_end)) {
+		iput(inode);
+		if (atomic_dec_and_test(&fc->releases))
+			wake_up_all(&fc->blocked_waitq);
+	}
+}
+
+/**
+ * fim_file_wait_releases() - wait until every background RELEASE ended
+ * @fc: the connection of a superblock being shut down
+ *
+ * The inode references those requests hold must be gone before the
+ * superblock evicts its inodes.  A server that does not answer blocks
+ * unmount until it dies or the unmounting task is killed, which aborts
+ * the connection and so ends the requests.
+ *
+ * Context: process context, may sleep; no locks held.
+ */
+void fim_file_wait_releases(struct fim_conn *fc)
+{
+	if (wait_event_killable(fc->blocked_waitq,
+				!atomic_read(&fc->releases)))
+		fim_conn_abort(fc);
+	wait_event(fc->blocked_waitq, !atomic_read(&fc->releases));
 }
 
 /**
@@ -123,8 +172,8 @@ void fim_file_release_common(struct inode *inode, struct file *file,
 		rin.release_flags = FUSE_RELEASE_FLOCK_UNLOCK;
 		rin.lock_owner = fim_lock_owner_id(file);
 	}
-	fim_file_send_release(fim_conn_of(inode), FIM_I(inode)->nodeid, &rin,
-			      isdir);
+	fim_file_send_release(fim_conn_of(inode), inode, FIM_I(inode)->nodeid,
+			      &rin, isdir);
 	kfree(ff);
 }
 

@@ -113,6 +113,9 @@ struct fim_bdev {
  * @no_tmpfile: likewise for TMPFILE; O_TMPFILE fails with EOPNOTSUPP
  * @no_access: likewise for ACCESS; access(2) and chdir(2) are allowed
  * @no_statx: likewise for STATX; GETATTR is used and no birth time shown
+ * @releases: background RELEASE(DIR)s in flight, each holding an inode
+ *	reference until answered; unmount waits for them (atomic, woken on
+ *	@blocked_waitq)
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @bdevs: registered block devices, indexed by backing id
@@ -160,6 +163,8 @@ struct fim_conn {
 	bool			no_tmpfile;
 	bool			no_access;
 	bool			no_statx;
+
+	atomic_t		releases;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
@@ -350,8 +355,10 @@ extern const struct file_operations fim_file_ops;
 int fim_file_open_common(struct inode *inode, struct file *file, bool isdir);
 void fim_file_release_common(struct inode *inode, struct file *file,
 			     bool isdir);
-void fim_file_send_release(struct fim_conn *fc, u64 nodeid,
-			   const struct fuse_release_in *rin, bool isdir);
+void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
+			   u64 nodeid, const struct fuse_release_in *rin,
+			   bool isdir);
+void fim_file_wait_releases(struct fim_conn *fc);
 u64 fim_lock_owner_id(fl_owner_t owner);
 
 #endif /* FIM_H */

@@ -199,7 +199,7 @@ static int fim_create_open(struct inode *dir, struct dentry *dentry,
 out_undo:
 	rin.fh = out->open.fh;
 	rin.flags = in.flags;
-	fim_file_send_release(fc, out->entry.nodeid, &rin, false);
+	fim_file_send_release(fc, NULL, out->entry.nodeid, &rin, false);
 	fim_inode_forget(fc, out->entry.nodeid, 1);
 out_put_req:
 	fim_req_put(req);

@@ -522,8 +522,11 @@ static void fim_kill_sb(struct super_block *sb)
 {
 	struct fim_mount *fm = FIM_SB(sb);
 
-	if (fm)
+	if (fm) {
 		fim_debugfs_remove(sb);
+		/* RELEASEs in flight hold inodes that must be evicted now. */
+		fim_file_wait_releases(fm->conn);
+	}
 	/* Evicting the inodes queues their FORGETs before DESTROY. */
 	if (sb->s_bdev)
 		kill_block_super(sb);

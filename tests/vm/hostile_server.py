@@ -44,6 +44,7 @@ FUSE_READDIRPLUS = 44
 FUSE_DO_READDIRPLUS = 1 << 13
 FUSE_MKNOD, FUSE_FLUSH, FUSE_GETLK, FUSE_SETLK, FUSE_SETLKW = 8, 25, 31, 32, 33
 FUSE_ACCESS, FUSE_CREATE, FUSE_TMPFILE = 34, 35, 51
+FUSE_UNLINK = 10
 FUSE_POSIX_LOCKS, FUSE_FLOCK_LOCKS = 1 << 1, 1 << 10
 FUSE_LK_FLOCK, FUSE_RELEASE_FLOCK_UNLOCK = 1, 2
 F_RDLCK, F_WRLCK, F_UNLCK = 0, 1, 2
@@ -87,6 +88,7 @@ NODES = {
     "lockbusy": (81, S_IFREG | 0o644),
     "lockbad": (82, S_IFREG | 0o644),
     "lockslow": (83, S_IFREG | 0o644),
+    "relhold": (88, S_IFREG | 0o644),
     "sxgood": (84, S_IFREG | 0o644),
     "sxbadtime": (85, S_IFREG | 0o644),
     "sxtype": (86, S_IFREG | 0o644),
@@ -293,6 +295,7 @@ class OpsServer(Server):
         self.locks: list[tuple[int, int, int, int, int, int]] = []
         self.access: list[tuple[str, int]] = []
         self.tmpfiles = 0
+        self.held_release: list[int] = []
         self.statx_calls: list[str] = []
 
     def lookup(self, unique: int, name: str) -> None:
@@ -351,7 +354,12 @@ class OpsServer(Server):
         elif opcode == FUSE_RELEASE:
             fh, _flags, rflags, owner = RELEASE_IN.unpack_from(body)
             self.releases.append((fh, rflags, owner))
-            self.send("release", unique)
+            if NAMES.get(nodeid) == "relhold":
+                self.held_release.append(unique)   # answered by the test
+            else:
+                self.send("release", unique)
+        elif opcode == FUSE_UNLINK:
+            self.send("unlink", unique)
         else:
             super().handle(opcode, unique, nodeid, body)
 
@@ -422,7 +430,8 @@ def create_checks(chk: Checker, mnt: str) -> None:
     chk.expect("create: refused handles released", {103, 104} <= released, True)
     chk.expect("create: good file's handle released at close", 105 in released, True)
     chk.expect("tmpfile: short reply", err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), "EIO")
-    chk.expect("tmpfile: ENOSYS", err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), "ENOTSUP")  # EOPNOTSUPP on Linux
+    # Python names EOPNOTSUPP by its Linux alias ENOTSUP.
+    chk.expect("tmpfile: ENOSYS", err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), "ENOTSUP")
     chk.expect("tmpfile: ENOSYS remembered",
                (err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), srv.tmpfiles),
                ("ENOTSUP", 2))
@@ -460,6 +469,31 @@ def access_checks(chk: Checker, mnt: str) -> None:
     srv.thread.join(5)
     chk.expect("access: server write errors",
                sorted({w for w, _ in srv.write_errors}), [])
+
+
+def release_checks(chk: Checker, mnt: str) -> None:
+    """A node's FORGET never overtakes the RELEASE of its last handle."""
+    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
+    mount(fd, mnt)
+    srv = OpsServer(fd)
+    srv.thread.start()
+    p = f"{mnt}/"
+    node = NODES["relhold"][0]
+    status, out = in_child(f"import os; fd = os.open('{p}relhold', os.O_RDWR); "
+                           f"os.unlink('{p}relhold'); os.close(fd); print('closed')", 20)
+    chk.expect("release: close does not wait for RELEASE", out, "closed")
+    time.sleep(1.0)
+    chk.expect("release: RELEASE sent and held by the server", len(srv.held_release), 1)
+    chk.expect("release: no FORGET before RELEASE is answered",
+               [n for n, _ in srv.forgets if n == node], [])
+    for unique in srv.held_release:
+        srv.send("release-late", unique)
+    time.sleep(0.5)
+    chk.expect("release: FORGET after RELEASE is answered",
+               [n for n, _ in srv.forgets if n == node], [node])
+    chk.expect("release: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    srv.thread.join(5)
+    chk.expect("release: server write errors", srv.write_errors, [])
 
 
 def lock_checks(chk: Checker, mnt: str) -> None:
@@ -746,6 +780,7 @@ def main() -> int:
     plus_checks(chk, mnt)
     create_checks(chk, mnt)
     access_checks(chk, mnt)
+    release_checks(chk, mnt)
     lock_checks(chk, mnt)
     statx_checks(chk, mnt)
     print(f"hostile: {chk.failed} failed", flush=True)
