@@ -246,6 +246,9 @@ static int fim_atomic_open(struct inode *dir, struct dentry *dentry,
 	if (!READ_ONCE(fc->no_create)) {
 		error = fim_create_open(dir, dentry, file, flags, mode,
 					FUSE_CREATE);
+		/* Someone else made the name: ask the server next time. */
+		if (error == -EEXIST)
+			dentry->d_fsdata = (void *)fim_timeout_to_jiffies(0, 0);
 		if (error != -ENOSYS)
 			goto out_dput;
 		WRITE_ONCE(fc->no_create, true);

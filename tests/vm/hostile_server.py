@@ -299,7 +299,11 @@ class OpsServer(Server):
         self.statx_calls: list[str] = []
 
     def lookup(self, unique: int, name: str) -> None:
-        if name in self.created:
+        if name == "c_race" and name not in self.created:
+            # Not there, and trust that for a minute.
+            self.lookups.append(name)
+            self.send("lookup-negative", unique, ENTRY_HEAD.pack(0, 0, 60, 0, 0, 0) + bytes(88))
+        elif name in self.created:
             self.lookups.append(name)
             self.send("lookup-created", unique, entry(*self.created[name]))
         else:
@@ -324,6 +328,10 @@ class OpsServer(Server):
             elif name == "c_bigsize":
                 self.send("c_bigsize", unique, entry(nodeid, reg, size=1 << 63)
                           + OPEN_OUT.pack(nodeid, 0, 0))
+            elif name == "c_race":
+                # Someone else made it after our LOOKUP.
+                self.created[name] = (nodeid, reg)
+                self.send("c_race", unique, error=-errno.EEXIST)
             elif name.startswith("c_nosys"):
                 self.send("c_nosys", unique, error=-errno.ENOSYS)
             else:
@@ -417,11 +425,15 @@ def create_checks(chk: Checker, mnt: str) -> None:
     chk.expect("create: size beyond MAX_LFS_FILESIZE", creat("c_bigsize"), "EIO")
     chk.expect("create: good reply", creat("c_ok"), "OK")
     chk.expect("create: O_EXCL on the created name", creat("c_ok"), "EEXIST")
+    chk.expect("create: name taken meanwhile", creat("c_race"), "EEXIST")
+    chk.expect("create: the taken name is looked up again",
+               err(f"os.close(os.open('{p}c_race', os.O_CREAT | os.O_RDWR, 0o600))"), "OK")
     chk.expect("create: ENOSYS falls back to MKNOD", creat("c_nosys"), "OK")
     chk.expect("create: then MKNOD without asking", creat("c_after"), "OK")
     chk.expect("create: requests", [(op, n) for op, n in srv.ops], [
         (FUSE_CREATE, "c_short"), (FUSE_CREATE, "c_node0"), (FUSE_CREATE, "c_dir"),
-        (FUSE_CREATE, "c_bigsize"), (FUSE_CREATE, "c_ok"), (FUSE_CREATE, "c_nosys"),
+        (FUSE_CREATE, "c_bigsize"), (FUSE_CREATE, "c_ok"), (FUSE_CREATE, "c_race"),
+        (FUSE_CREATE, "c_nosys"),
         (FUSE_MKNOD, "c_nosys"), (FUSE_MKNOD, "c_after")])
     time.sleep(0.3)
     forgot = dict(srv.forgets)
