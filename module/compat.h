@@ -13,10 +13,12 @@
 #define FIM_COMPAT_H
 
 #include <linux/bio.h>
+#include <linux/dcache.h>
 #include <linux/iomap.h>
 #include <linux/module.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "compat_autoconf.h"
 
@@ -114,6 +116,28 @@ static inline void fim_compat_set_default_d_op(struct super_block *sb,
 	set_default_d_op(sb, ops);
 #else
 	sb->s_d_op = ops;
+#endif
+}
+
+/**
+ * fim_compat_d_alloc_parallel() - find or make an in-lookup dentry
+ * @parent: the directory's dentry
+ * @name: the name, hashed
+ * @wq: wait queue for other lookups of the name; must live until
+ *	d_lookup_done(); unused where the dcache provides its own
+ *
+ * The wait queue argument went away in v7.1.
+ *
+ * Return: as d_alloc_parallel().
+ */
+static inline struct dentry *
+fim_compat_d_alloc_parallel(struct dentry *parent, const struct qstr *name,
+			    wait_queue_head_t *wq)
+{
+#ifdef HAVE_D_ALLOC_PARALLEL_NO_WQ
+	return d_alloc_parallel(parent, name);
+#else
+	return d_alloc_parallel(parent, name, wq);
 #endif
 }
 

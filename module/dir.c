@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directories: LOOKUP and READDIR.
+ * Directories: LOOKUP, READDIR and READDIRPLUS.
  *
  * A LOOKUP reply is checked like any attribute reply (inode.c) and must
- * not name node 0 for a positive entry.  READDIR replies are parsed record
- * by record; a record whose name is empty, too long, runs past the reply,
- * or contains '/' or NUL ends the listing with -EIO, so a malformed buffer
- * can never be read past its end or produce a name the VFS would misuse.
+ * not name node 0 for a positive entry.  READDIR(PLUS) replies are parsed
+ * record by record with fim_dirent_next() (proto.c); a record whose name is
+ * empty, too long, runs past the reply, or contains '/' or NUL ends the
+ * listing with -EIO, so a malformed buffer can never be read past its end
+ * or produce a name the VFS would misuse.  A READDIRPLUS record also
+ * carries a LOOKUP reply, which makes or refreshes the entry's dentry and
+ * inode exactly as LOOKUP would; the lookup the server counted for it is
+ * kept on the inode or returned with FORGET.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/dcache.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
+#include <linux/stringhash.h>
+#include <linux/wait.h>
 
 #include "compat.h"
 #include "fim.h"
+#include "proto.h"
 #include "req.h"
 
 /*
@@ -88,9 +96,7 @@ static int fim_d_revalidate_impl(struct dentry *dentry, unsigned int flags)
 			valid = 0;
 		} else {
 			/* The server counted this lookup too. */
-			spin_lock(&FIM_I(inode)->lock);
-			FIM_I(inode)->nlookup++;
-			spin_unlock(&FIM_I(inode)->lock);
+			fim_inode_count_lookup(inode);
 			iput(inode);
 			fim_dentry_set_expiry(dentry, out->entry_valid,
 					      out->entry_valid_nsec);
@@ -168,42 +174,145 @@ struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 	return d_splice_alias(inode, dentry);
 }
 
-/* Is @name (of @len bytes, from the server) usable as a directory entry? */
-static bool fim_dirent_name_ok(const char *name, u32 len)
+/*
+ * Make or refresh the dentry and inode a READDIRPLUS record names, taking
+ * over the lookup the server counted for it.  Returns 0 once the count is
+ * ours (kept on the inode, returned at eviction), or a negative errno if
+ * it is not, and the caller must FORGET it.
+ *
+ * The directory's i_rwsem is held shared (iterate_shared), which is what
+ * d_alloc_parallel() is made for: a concurrent LOOKUP of the same name
+ * waits for ours, or we for it.
+ */
+static int fim_dirplus_link(struct dentry *parent,
+			    const struct fim_dirent_rec *rec)
 {
-	if (!len || len > FIM_NAME_MAX)
-		return false;
-	return !memchr(name, '/', len) && !memchr(name, '\0', len);
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	const struct fuse_entry_out *eo = rec->entry;
+	struct super_block *sb = parent->d_sb;
+	struct qstr name = QSTR_INIT(rec->name, rec->namelen);
+	struct dentry *dentry, *alias;
+	struct inode *inode;
+
+	name.hash = full_name_hash(parent, name.name, name.len);
+again:
+	dentry = d_lookup(parent, &name);
+	if (!dentry) {
+		dentry = fim_compat_d_alloc_parallel(parent, &name, &wq);
+		if (IS_ERR(dentry))
+			return PTR_ERR(dentry);
+	}
+	if (!d_in_lookup(dentry)) {
+		inode = d_inode(dentry);
+		if (!inode || FIM_I(inode)->nodeid != eo->nodeid) {
+			/* The name means another node now: drop the old. */
+			d_invalidate(dentry);
+			dput(dentry);
+			goto again;
+		}
+		/* Same node: refresh its attributes and the entry's timeout. */
+		inode = fim_iget(sb, eo->nodeid, &eo->attr, eo->attr_valid,
+				 eo->attr_valid_nsec);
+		if (IS_ERR(inode)) {
+			dput(dentry);
+			return PTR_ERR(inode);
+		}
+		fim_inode_count_lookup(inode);
+		iput(inode);
+		fim_dentry_set_expiry(dentry, eo->entry_valid,
+				      eo->entry_valid_nsec);
+		dput(dentry);
+		return 0;
+	}
+
+	inode = fim_iget(sb, eo->nodeid, &eo->attr, eo->attr_valid,
+			 eo->attr_valid_nsec);
+	if (IS_ERR(inode)) {
+		d_lookup_done(dentry);
+		dput(dentry);
+		return PTR_ERR(inode);
+	}
+	fim_inode_count_lookup(inode);
+	fim_dentry_set_expiry(dentry, eo->entry_valid, eo->entry_valid_nsec);
+	/* Consumes the inode reference, also on failure. */
+	alias = d_splice_alias(inode, dentry);
+	d_lookup_done(dentry);
+	if (IS_ERR(alias)) {
+		/* The count stays with the inode; nothing to forget. */
+		pr_warn_ratelimited("READDIRPLUS entry for node %llu not linked: %ld\n",
+				    eo->nodeid, PTR_ERR(alias));
+	} else if (alias) {
+		fim_dentry_set_expiry(alias, eo->entry_valid,
+				      eo->entry_valid_nsec);
+		dput(alias);
+	}
+	dput(dentry);
+	return 0;
 }
 
 /*
- * Emit the records of one READDIR reply.  Returns 1 if the caller's buffer
- * filled up, 0 if all records were emitted, -EIO for a malformed reply.
+ * Emit the records of one READDIR or READDIRPLUS reply.  Returns 1 if the
+ * caller's buffer filled up, 0 if all records were emitted, -EIO for a
+ * malformed reply or an entry whose node cannot be used.
+ *
+ * Every READDIRPLUS record that counted a lookup is linked or forgotten,
+ * also once the caller's buffer is full or an earlier entry failed, so
+ * that the server's counts stay exact.  A record that cannot be parsed
+ * ends the walk: nothing after it can be trusted.
  */
-static int fim_parse_dirents(struct dir_context *ctx, const void *buf,
-			     size_t len)
+static int fim_dir_fill(struct file *file, struct dir_context *ctx,
+			const void *buf, size_t len, bool plus)
 {
-	while (len >= FUSE_NAME_OFFSET) {
-		const struct fuse_dirent *de = buf;
-		size_t reclen = FUSE_DIRENT_SIZE(de);
+	struct fim_conn *fc = fim_conn_of(file_inode(file));
+	const char *op = plus ? "READDIRPLUS" : "READDIR";
+	struct fim_dirent_rec rec;
+	enum fim_dirent_bad bad;
+	bool full = false;
+	int error = 0;
 
-		if (de->namelen > len - FUSE_NAME_OFFSET || reclen > len ||
-		    !fim_dirent_name_ok(de->name, de->namelen) ||
-		    de->type > 15) {
-			pr_warn_ratelimited("malformed READDIR reply\n");
+	while (len) {
+		bad = fim_dirent_next(buf, len, plus, &rec);
+		if (bad == FIM_DIRENT_BAD_MODE) {
+			pr_warn_ratelimited("%s entry for node %llu has mode 0%o\n",
+					    op, rec.entry->nodeid,
+					    rec.entry->attr.mode);
+			fim_inode_forget(fc, rec.entry->nodeid, 1);
+			error = -EIO;
+		} else if (bad != FIM_DIRENT_OK) {
+			pr_warn_ratelimited("malformed %s reply (rule %d)\n",
+					    op, bad);
 			return -EIO;
+		} else {
+			/*
+			 * Link before emitting, so that a name whose node
+			 * cannot be used is never listed.
+			 */
+			if (plus && rec.entry->nodeid && !rec.dot) {
+				int err = -EIO;
+
+				if (!error)
+					err = fim_dirplus_link(file->f_path.dentry,
+							       &rec);
+				if (err) {
+					fim_inode_forget(fc, rec.entry->nodeid,
+							 1);
+					if (!error)
+						error = err == -ENOMEM ?
+							-ENOMEM : -EIO;
+				}
+			}
+			if (!full && !error) {
+				if (dir_emit(ctx, rec.name, rec.namelen,
+					     rec.ino, rec.type))
+					ctx->pos = rec.off;
+				else
+					full = true;
+			}
 		}
-		if (!dir_emit(ctx, de->name, de->namelen, de->ino, de->type))
-			return 1;
-		ctx->pos = de->off;
-		buf += reclen;
-		len -= reclen;
+		buf += rec.reclen;
+		len -= rec.reclen;
 	}
-	if (len) {
-		pr_warn_ratelimited("READDIR reply ends inside a record\n");
-		return -EIO;
-	}
-	return 0;
+	return error ?: full;
 }
 
 static int fim_readdir(struct file *file, struct dir_context *ctx)
@@ -212,13 +321,17 @@ static int fim_readdir(struct file *file, struct dir_context *ctx)
 	struct fim_conn *fc = fim_conn_of(inode);
 	struct fuse_read_in *in;
 	struct fim_req *req;
+	bool plus;
 	int error;
 
 	if (test_bit(FIM_I_BAD, &FIM_I(inode)->state))
 		return -EIO;
 	for (;;) {
-		req = fim_req_alloc(fc, FUSE_READDIR, FIM_I(inode)->nodeid,
-				    sizeof(*in), PAGE_SIZE);
+		plus = READ_ONCE(fc->readdirplus) &&
+		       !READ_ONCE(fc->no_readdirplus);
+		req = fim_req_alloc(fc, plus ? FUSE_READDIRPLUS : FUSE_READDIR,
+				    FIM_I(inode)->nodeid, sizeof(*in),
+				    PAGE_SIZE);
 		if (IS_ERR(req))
 			return PTR_ERR(req);
 		req->out_var = true;
@@ -229,12 +342,19 @@ static int fim_readdir(struct file *file, struct dir_context *ctx)
 		in->size = PAGE_SIZE;
 		in->flags = file->f_flags;
 		error = fim_req_send(fc, req);
+		if (error == -ENOSYS && plus) {
+			/* Negotiated but not implemented: list plainly. */
+			WRITE_ONCE(fc->no_readdirplus, true);
+			fim_req_put(req);
+			continue;
+		}
 		if (!error) {
 			if (!req->out_len) {
 				fim_req_put(req);
 				return 0;	/* end of directory */
 			}
-			error = fim_parse_dirents(ctx, req->out, req->out_len);
+			error = fim_dir_fill(file, ctx, req->out, req->out_len,
+					     plus);
 		}
 		fim_req_put(req);
 		if (error)

@@ -11,6 +11,9 @@
  *
  * A reply to READ may be short (end of file); a reply to WRITE must not
  * claim more bytes than were sent.
+ *
+ * Record locks and BSD locks go to the server when it negotiated
+ * POSIX_LOCKS or FLOCK_LOCKS, and stay local to this kernel otherwise.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,6 +21,10 @@
 #include <linux/fs.h>
 /* falloc.h relies on the types fs.h brings in. */
 #include <linux/falloc.h>
+#include <linux/filelock.h>
+#include <linux/once.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -66,13 +73,88 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 	return 0;
 }
 
+/* A background RELEASE was answered: the node may be forgotten now. */
+static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
+{
+	iput(req->end_inode);
+	if (atomic_dec_and_test(&fc->releases))
+		wake_up_all(&fc->blocked_waitq);
+}
+
+/**
+ * fim_file_send_release() - give a file handle back to the server
+ * @fc: the connection
+ * @inode: the inode the handle is for, or NULL if the kernel has none
+ * @nodeid: the node the handle is for
+ * @rin: the request: handle (from OPEN, OPENDIR, CREATE or TMPFILE), open
+ *	flags, release flags and lock owner
+ * @isdir: RELEASEDIR instead of RELEASE
+ *
+ * Nobody waits for the answer: a hung server must not block close(2).
+ * The request holds a reference to @inode until it is answered, so that
+ * the FORGET of eviction cannot overtake it: a multi-threaded server may
+ * handle requests out of order, and must never see a node forgotten
+ * while one of its handles is still open.  fim_file_wait_releases() lets
+ * unmount wait for these references.
+ *
+ * Context: process context, may sleep (allocation).
+ */
+void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
+			   u64 nodeid, const struct fuse_release_in *rin,
+			   bool isdir)
+{
+	struct fim_req *req;
+
+	req = fim_req_alloc(fc, isdir ? FUSE_RELEASEDIR : FUSE_RELEASE,
+			    nodeid, sizeof(*rin), 0);
+	if (IS_ERR(req))
+		return;
+	memcpy(fim_req_args(req), rin, sizeof(*rin));
+	if (!inode) {
+		fim_req_send_bg(fc, req, NULL);
+		return;
+	}
+	req->end_inode = igrab(inode);
+	if (!req->end_inode) {
+		fim_req_send_bg(fc, req, NULL);
+		return;
+	}
+	atomic_inc(&fc->releases);
+	/* Not queued (the connection is gone): nobody calls the end. */
+	if (fim_req_send_bg(fc, req, fim_file_release_end)) {
+		iput(inode);
+		if (atomic_dec_and_test(&fc->releases))
+			wake_up_all(&fc->blocked_waitq);
+	}
+}
+
+/**
+ * fim_file_wait_releases() - wait until every background RELEASE ended
+ * @fc: the connection of a superblock being shut down
+ *
+ * The inode references those requests hold must be gone before the
+ * superblock evicts its inodes.  A server that does not answer blocks
+ * unmount until it dies or the unmounting task is killed, which aborts
+ * the connection and so ends the requests.
+ *
+ * Context: process context, may sleep; no locks held.
+ */
+void fim_file_wait_releases(struct fim_conn *fc)
+{
+	if (wait_event_killable(fc->blocked_waitq,
+				!atomic_read(&fc->releases)))
+		fim_conn_abort(fc);
+	wait_event(fc->blocked_waitq, !atomic_read(&fc->releases));
+}
+
 /**
  * fim_file_release_common() - send RELEASE or RELEASEDIR
  * @inode: the inode
  * @file: the file being released
  * @isdir: RELEASEDIR instead of RELEASE
  *
- * Nobody waits for the answer: a hung server must not block close(2).
+ * If the file took BSD locks through the server, RELEASE asks the server
+ * to drop them (FUSE_RELEASE_FLOCK_UNLOCK): the VFS never saw them.
  *
  * Context: process context, may sleep (allocation).
  */
@@ -80,20 +162,18 @@ void fim_file_release_common(struct inode *inode, struct file *file,
 			     bool isdir)
 {
 	struct fim_file *ff = file->private_data;
-	struct fim_conn *fc = fim_conn_of(inode);
-	struct fuse_release_in *in;
-	struct fim_req *req;
+	struct fuse_release_in rin = { };
 
 	if (!ff)
 		return;
-	req = fim_req_alloc(fc, isdir ? FUSE_RELEASEDIR : FUSE_RELEASE,
-			    FIM_I(inode)->nodeid, sizeof(*in), 0);
-	if (!IS_ERR(req)) {
-		in = fim_req_args(req);
-		in->fh = ff->fh;
-		in->flags = file->f_flags;
-		fim_req_send_bg(fc, req, NULL);
+	rin.fh = ff->fh;
+	rin.flags = file->f_flags;
+	if (READ_ONCE(ff->flock)) {
+		rin.release_flags = FUSE_RELEASE_FLOCK_UNLOCK;
+		rin.lock_owner = fim_lock_owner_id(file);
 	}
+	fim_file_send_release(fim_conn_of(inode), inode, FIM_I(inode)->nodeid,
+			      &rin, isdir);
 	kfree(ff);
 }
 
@@ -248,8 +328,7 @@ static int fim_file_fsync(struct file *file, loff_t start, loff_t end,
 
 /*
  * close(2) of a descriptor: the server may write back or report a
- * deferred error.  No lock owner is sent: POSIX locks are not supported
- * by this client yet.
+ * deferred error, and drops the POSIX locks of the closing owner (@id).
  */
 static int fim_file_flush(struct file *file, fl_owner_t id)
 {
@@ -262,6 +341,7 @@ static int fim_file_flush(struct file *file, fl_owner_t id)
 	if (READ_ONCE(fc->no_flush))
 		return 0;
 	in.fh = ff->fh;
+	in.lock_owner = fim_lock_owner_id(id);
 	error = fim_simple_request(fc, FUSE_FLUSH, FIM_I(inode)->nodeid, &in,
 				   sizeof(in), NULL, 0);
 	if (error == -ENOSYS) {
@@ -354,6 +434,133 @@ fallback:
 	return generic_file_llseek(file, offset, whence);
 }
 
+/**
+ * fim_lock_owner_id() - the id a lock owner has on the wire
+ * @owner: the VFS lock owner (files_struct for POSIX locks, the file for
+ *	OFD and BSD locks)
+ *
+ * A keyed hash, so that no kernel address reaches the server; the key is
+ * made once per boot.
+ *
+ * Return: the id for fuse_lk_in.owner, FLUSH and RELEASE.
+ */
+u64 fim_lock_owner_id(fl_owner_t owner)
+{
+	static siphash_key_t key;
+
+	get_random_once(&key, sizeof(key));
+	return siphash_1u64((unsigned long)owner, &key);
+}
+
+static void fim_lk_fill(struct fuse_lk_in *in, struct file *file,
+			struct file_lock *fl, bool flock)
+{
+	struct fim_file *ff = file->private_data;
+
+	in->fh = ff->fh;
+	in->owner = fim_lock_owner_id(fl->c.flc_owner);
+	in->lk.start = fl->fl_start;
+	in->lk.end = fl->fl_end;
+	in->lk.type = fl->c.flc_type;
+	in->lk.pid = lock_is_unlock(fl) ? 0 : task_tgid_vnr(current);
+	if (flock)
+		in->lk_flags |= FUSE_LK_FLOCK;
+}
+
+/* F_GETLK: the server says which lock, if any, is in the way. */
+static int fim_getlk(struct file *file, struct file_lock *fl)
+{
+	struct inode *inode = file_inode(file);
+	struct fuse_lk_in in = { };
+	struct fuse_lk_out out;
+	int error;
+
+	fim_lk_fill(&in, file, fl, false);
+	error = fim_simple_request(fim_conn_of(inode), FUSE_GETLK,
+				   FIM_I(inode)->nodeid, &in, sizeof(in),
+				   &out, sizeof(out));
+	if (error)
+		return error;
+	if (out.lk.type == F_UNLCK) {
+		fl->c.flc_type = F_UNLCK;
+		return 0;
+	}
+	if ((out.lk.type != F_RDLCK && out.lk.type != F_WRLCK) ||
+	    out.lk.start > out.lk.end || out.lk.end > OFFSET_MAX) {
+		pr_warn_ratelimited("bad GETLK reply: type %u range %llu-%llu\n",
+				    out.lk.type, out.lk.start, out.lk.end);
+		return -EIO;
+	}
+	fl->fl_start = out.lk.start;
+	fl->fl_end = out.lk.end;
+	fl->c.flc_type = out.lk.type;
+	fl->c.flc_pid = out.lk.pid;
+	return 0;
+}
+
+/*
+ * F_SETLK(W) and flock(2) through the server.  A blocking request waits
+ * like every request: a signal sends the server a FUSE_INTERRUPT and the
+ * server decides, SIGKILL ends the wait.
+ */
+static int fim_setlk(struct file *file, struct file_lock *fl, bool flock)
+{
+	struct inode *inode = file_inode(file);
+	struct fuse_lk_in in = { };
+	u32 opcode;
+
+	/* lockd's asynchronous grants need a callback we do not have. */
+	if (fl->fl_lmops && fl->fl_lmops->lm_grant)
+		return -ENOLCK;
+	/* POSIX locks die at close with the FLUSH that names their owner. */
+	if ((fl->c.flc_flags & FL_CLOSE_POSIX) == FL_CLOSE_POSIX)
+		return 0;
+	opcode = (fl->c.flc_flags & FL_SLEEP) ? FUSE_SETLKW : FUSE_SETLK;
+	fim_lk_fill(&in, file, fl, flock);
+	return fim_simple_request(fim_conn_of(inode), opcode,
+				  FIM_I(inode)->nodeid, &in, sizeof(in),
+				  NULL, 0);
+}
+
+/*
+ * fcntl(2) record locks (POSIX and OFD).  Servers that negotiated
+ * POSIX_LOCKS own them; for the others they are local to this kernel.
+ */
+static int fim_file_lock(struct file *file, int cmd, struct file_lock *fl)
+{
+	struct fim_conn *fc = fim_conn_of(file_inode(file));
+
+	if (cmd == F_CANCELLK)
+		return 0;
+	if (!fc->posix_locks) {
+		if (cmd == F_GETLK) {
+			posix_test_lock(file, fl);
+			return 0;
+		}
+		/* FILE_LOCK_DEFERRED makes the VFS wait for the holder. */
+		return posix_lock_file(file, fl, NULL);
+	}
+	if (cmd == F_GETLK)
+		return fim_getlk(file, fl);
+	return fim_setlk(file, fl, false);
+}
+
+/*
+ * flock(2).  Servers that negotiated FLOCK_LOCKS own BSD locks (sent as
+ * whole-file SETLK(W) with FUSE_LK_FLOCK, dropped by RELEASE); for the
+ * others they are local.
+ */
+static int fim_file_flock(struct file *file, int cmd, struct file_lock *fl)
+{
+	struct fim_conn *fc = fim_conn_of(file_inode(file));
+	struct fim_file *ff = file->private_data;
+
+	if (!fc->flock_locks)
+		return locks_lock_file_wait(file, fl);
+	WRITE_ONCE(ff->flock, true);
+	return fim_setlk(file, fl, true);
+}
+
 const struct file_operations fim_file_ops = {
 	.llseek		= fim_file_llseek,
 	.read_iter	= fim_file_read_iter,
@@ -366,4 +573,6 @@ const struct file_operations fim_file_ops = {
 	.flush		= fim_file_flush,
 	.fsync		= fim_file_fsync,
 	.fallocate	= fim_file_fallocate,
+	.lock		= fim_file_lock,
+	.flock		= fim_file_flock,
 };

@@ -111,6 +111,10 @@ struct fim_bdev {
  * @max_read: largest READ reply the mount allows, bytes
  * @time_gran: timestamp granularity the server reported, ns
  * @atomic_o_trunc: the server truncates at OPEN when O_TRUNC is passed
+ * @posix_locks: fcntl(2) record locks go to the server (POSIX_LOCKS)
+ * @flock_locks: flock(2) locks go to the server (FLOCK_LOCKS)
+ * @readdirplus: the server answers READDIRPLUS (FUSE_DO_READDIRPLUS);
+ *	READDIRPLUS_AUTO is treated the same: every listing is a plus one
  * @iomap: the server negotiated FUSE_IOMAP
  * @no_flush: the server answered FLUSH with ENOSYS; don't send it again
  * @no_fsyncdir: likewise for FSYNCDIR
@@ -122,6 +126,14 @@ struct fim_bdev {
  * @channels: open device files serving this connection (the mount's fd
  *	and its clones); protected by fim_dev_bind_lock.  The last one to
  *	close aborts the connection
+ * @no_readdirplus: likewise for READDIRPLUS; READDIR is used instead
+ * @no_create: likewise for CREATE; MKNOD and OPEN are used instead
+ * @no_tmpfile: likewise for TMPFILE; O_TMPFILE fails with EOPNOTSUPP
+ * @no_access: likewise for ACCESS; access(2) and chdir(2) are allowed
+ * @no_statx: likewise for STATX; GETATTR is used and no birth time shown
+ * @releases: background RELEASE(DIR)s in flight, each holding an inode
+ *	reference until answered; unmount waits for them (atomic, woken on
+ *	@blocked_waitq)
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @killsb: protects @sb against unmount, see Locking
@@ -156,6 +168,9 @@ struct fim_conn {
 	u32			max_read;
 	u32			time_gran;
 	bool			atomic_o_trunc;
+	bool			posix_locks;
+	bool			flock_locks;
+	bool			readdirplus;
 	bool			iomap;
 
 	/*
@@ -167,7 +182,14 @@ struct fim_conn {
 	bool			no_syncfs;
 	bool			no_fallocate;
 	bool			no_lseek;
+	bool			no_readdirplus;
+	bool			no_create;
+	bool			no_tmpfile;
+	bool			no_access;
+	bool			no_statx;
 	bool			no_interrupt;
+
+	atomic_t		releases;
 
 	/* Protected by fim_dev_bind_lock. */
 	unsigned int		channels;
@@ -264,12 +286,16 @@ static inline struct fim_conn *fim_conn_of(struct inode *inode)
  * struct fim_file - an open file or directory on the server
  * @fh: the server's handle from OPEN or OPENDIR
  * @open_flags: FOPEN_* flags the server returned
+ * @flock: BSD locks were taken through the server; RELEASE drops them
  *
- * Set once at open; file->private_data of files and directories.
+ * @fh and @open_flags are set once at open; @flock is set once by the
+ * first flock(2) (READ_ONCE/WRITE_ONCE).  file->private_data of files and
+ * directories.
  */
 struct fim_file {
 	u64	fh;
 	u32	open_flags;
+	bool	flock;
 };
 
 /* Is @mode's file type one a file can have?  Server input is checked. */
@@ -343,6 +369,8 @@ void fim_inode_cache_exit(void);
 struct inode *fim_alloc_inode(struct super_block *sb);
 void fim_free_inode(struct inode *inode);
 void fim_evict_inode(struct inode *inode);
+void fim_inode_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup);
+void fim_inode_count_lookup(struct inode *inode);
 
 /* dir.c */
 extern const struct file_operations fim_dir_file_ops;
@@ -365,5 +393,10 @@ extern const struct file_operations fim_file_ops;
 int fim_file_open_common(struct inode *inode, struct file *file, bool isdir);
 void fim_file_release_common(struct inode *inode, struct file *file,
 			     bool isdir);
+void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
+			   u64 nodeid, const struct fuse_release_in *rin,
+			   bool isdir);
+void fim_file_wait_releases(struct fim_conn *fc);
+u64 fim_lock_owner_id(fl_owner_t owner);
 
 #endif /* FIM_H */

@@ -78,6 +78,50 @@ void fim_evict_inode(struct inode *inode)
 	fim_conn_queue_forget(fim_conn_of(inode), fi->nodeid, fi->nlookup);
 }
 
+/**
+ * fim_inode_forget() - return lookup references of a node not kept
+ * @fc: the connection
+ * @nodeid: the node the server counted lookups for
+ * @nlookup: how many
+ *
+ * For replies that counted a lookup on the server but gave the kernel
+ * nothing it can keep (a READDIRPLUS entry with bad attributes, a CREATE
+ * whose file could not be opened).  Nobody waits for the FORGET.
+ *
+ * Context: process context, may sleep (allocation).
+ */
+void fim_inode_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup)
+{
+	struct fuse_forget_in *in;
+	struct fim_req *req;
+
+	if (!nodeid || !nlookup)
+		return;
+	req = fim_req_alloc(fc, FUSE_FORGET, nodeid, sizeof(*in), 0);
+	if (IS_ERR(req))
+		return;
+	req->noreply = true;
+	req->force = true;
+	in = fim_req_args(req);
+	in->nlookup = nlookup;
+	fim_req_send_bg(fc, req, NULL);
+}
+
+/**
+ * fim_inode_count_lookup() - record one lookup the server counted
+ * @inode: the inode a LOOKUP-style reply named
+ *
+ * The count goes back to the server with FORGET at eviction.
+ */
+void fim_inode_count_lookup(struct inode *inode)
+{
+	struct fim_inode *fi = FIM_I(inode);
+
+	spin_lock(&fi->lock);
+	fi->nlookup++;
+	spin_unlock(&fi->lock);
+}
+
 /* Is @attr something a file can be?  The server is not trusted. */
 static bool fim_attr_valid(const struct fuse_attr *attr)
 {
@@ -296,6 +340,29 @@ static bool fim_allow_current(struct fim_mount *fm)
 	       gid_eq(cred->gid, fm->group_id);
 }
 
+/*
+ * access(2), faccessat(2) and chdir(2) without default_permissions: the
+ * server decides, as it does for everything else.  A server without ACCESS
+ * allows everything (ENOSYS, remembered).
+ */
+static int fim_inode_access(struct inode *inode, int mask)
+{
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct fuse_access_in in = { };
+	int error;
+
+	if (READ_ONCE(fc->no_access))
+		return 0;
+	in.mask = mask & (MAY_READ | MAY_WRITE | MAY_EXEC);
+	error = fim_simple_request(fc, FUSE_ACCESS, FIM_I(inode)->nodeid, &in,
+				   sizeof(in), NULL, 0);
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_access, true);
+		error = 0;
+	}
+	return error;
+}
+
 /**
  * fim_inode_permission() - inode_operations.permission
  * @idmap: idmap of the mount
@@ -303,7 +370,9 @@ static bool fim_allow_current(struct fim_mount *fm)
  * @mask: MAY_* bits
  *
  * Without default_permissions the server decides on each operation; the
- * kernel only keeps out users the mount is not for.
+ * kernel only keeps out users the mount is not for, and asks the server
+ * with ACCESS for access(2) and chdir(2), which have no operation of their
+ * own.
  *
  * Return: 0 or -EACCES, or an error refreshing the attributes.
  */
@@ -315,14 +384,92 @@ int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
 
 	if (!fim_allow_current(fm))
 		return -EACCES;
-	if (!fm->default_permissions)
-		return 0;	/* the server checks each operation itself */
+	if (!fm->default_permissions) {
+		/* The server checks each operation itself. */
+		if (!(mask & (MAY_ACCESS | MAY_CHDIR)))
+			return 0;
+		if (mask & MAY_NOT_BLOCK)
+			return -ECHILD;
+		return fim_inode_access(inode, mask);
+	}
 	if (mask & MAY_NOT_BLOCK)
 		return generic_permission(idmap, inode, mask);
 	error = fim_inode_refresh(inode, false);
 	if (error)
 		return error;
 	return generic_permission(idmap, inode, mask);
+}
+
+/* Turn the basic fields of a STATX reply into fuse_attr for the checks. */
+static void fim_statx_to_attr(const struct fuse_statx *sx,
+			      struct fuse_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->ino = sx->ino;
+	attr->size = sx->size;
+	attr->blocks = sx->blocks;
+	attr->atime = sx->atime.tv_sec;
+	attr->mtime = sx->mtime.tv_sec;
+	attr->ctime = sx->ctime.tv_sec;
+	attr->atimensec = sx->atime.tv_nsec;
+	attr->mtimensec = sx->mtime.tv_nsec;
+	attr->ctimensec = sx->ctime.tv_nsec;
+	attr->mode = sx->mode;
+	attr->nlink = sx->nlink;
+	attr->uid = sx->uid;
+	attr->gid = sx->gid;
+	attr->rdev = new_encode_dev(MKDEV(sx->rdev_major, sx->rdev_minor));
+	attr->blksize = sx->blksize;
+}
+
+/*
+ * statx(2) asking for what GETATTR cannot carry (the birth time): ask with
+ * STATX.  A reply with all basic fields refreshes the inode like GETATTR;
+ * one without them leaves the inode to GETATTR.  Returns -ENOSYS for the
+ * caller to fall back.
+ */
+static int fim_inode_statx(struct inode *inode, struct kstat *stat,
+			   u32 request_mask, unsigned int query_flags)
+{
+	struct fim_inode *fi = FIM_I(inode);
+	struct fuse_statx_in in = { };
+	struct fuse_statx_out out;
+	struct fuse_attr attr;
+	const struct fuse_statx *sx = &out.stat;
+	bool basic;
+	int error;
+
+	in.sx_flags = query_flags & AT_STATX_SYNC_TYPE;
+	in.sx_mask = request_mask;
+	error = fim_simple_request(fim_conn_of(inode), FUSE_STATX, fi->nodeid,
+				   &in, sizeof(in), &out, sizeof(out));
+	if (error)
+		return error;
+	fim_statx_to_attr(sx, &attr);
+	basic = (sx->mask & STATX_BASIC_STATS) == STATX_BASIC_STATS;
+	if ((basic && (!fim_attr_valid(&attr) ||
+		       ((inode->i_mode ^ attr.mode) & S_IFMT))) ||
+	    ((sx->mask & STATX_BTIME) && sx->btime.tv_nsec >= NSEC_PER_SEC)) {
+		pr_warn_ratelimited("bad STATX reply for node %llu: mask 0x%x mode 0%o\n",
+				    fi->nodeid, sx->mask, sx->mode);
+		if (basic && fim_valid_file_type(attr.mode) &&
+		    ((inode->i_mode ^ attr.mode) & S_IFMT))
+			set_bit(FIM_I_BAD, &fi->state);
+		return -EIO;
+	}
+	if (basic)
+		fim_inode_set_attr(inode, &attr, out.attr_valid,
+				   out.attr_valid_nsec);
+	else
+		error = fim_inode_refresh(inode, true);
+	if (error)
+		return error;
+	if (sx->mask & STATX_BTIME) {
+		stat->btime.tv_sec = sx->btime.tv_sec;
+		stat->btime.tv_nsec = sx->btime.tv_nsec;
+		stat->result_mask |= STATX_BTIME;
+	}
+	return 0;
 }
 
 /**
@@ -334,7 +481,9 @@ int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
  * @query_flags: AT_STATX_* sync mode
  *
  * Uses cached attributes while they are valid, unless the caller forces a
- * sync; reports the server's inode number.
+ * sync; reports the server's inode number.  A caller asking for the birth
+ * time gets a STATX request, which also refreshes the attributes; servers
+ * without STATX (ENOSYS, remembered) get GETATTR and no birth time.
  *
  * Return: 0 or a negative errno.
  */
@@ -344,17 +493,34 @@ int fim_inode_getattr(struct mnt_idmap *idmap, const struct path *path,
 {
 	struct inode *inode = d_inode(path->dentry);
 	bool force = (query_flags & AT_STATX_SYNC_TYPE) == AT_STATX_FORCE_SYNC;
+	struct fim_conn *fc = fim_conn_of(inode);
+	struct kstat btime = { };
 	int error;
 
 	if (!fim_allow_current(FIM_SB(inode->i_sb)))
 		return -EACCES;
+	if ((request_mask & STATX_BTIME) && !READ_ONCE(fc->no_statx) &&
+	    (query_flags & AT_STATX_SYNC_TYPE) != AT_STATX_DONT_SYNC) {
+		error = fim_inode_statx(inode, &btime, request_mask,
+					query_flags);
+		if (!error)
+			goto fill;
+		if (error != -ENOSYS)
+			return error;
+		WRITE_ONCE(fc->no_statx, true);
+	}
 	if ((query_flags & AT_STATX_SYNC_TYPE) != AT_STATX_DONT_SYNC) {
 		error = fim_inode_refresh(inode, force);
 		if (error)
 			return error;
 	}
+fill:
 	generic_fillattr(idmap, request_mask, inode, stat);
 	stat->ino = FIM_I(inode)->orig_ino;
+	if (btime.result_mask & STATX_BTIME) {
+		stat->btime = btime.btime;
+		stat->result_mask |= STATX_BTIME;
+	}
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Namespace changes: MKNOD (and create through it), MKDIR, SYMLINK, LINK,
- * UNLINK, RMDIR, RENAME and RENAME2.
+ * Namespace changes: CREATE (atomic open), TMPFILE, MKNOD, MKDIR, SYMLINK,
+ * LINK, UNLINK, RMDIR, RENAME and RENAME2.
  *
  * Requests that make an entry get a LOOKUP-style reply, checked like one:
  * it must name a node other than 0 and of the file type that was asked
@@ -79,9 +79,7 @@ static int fim_make_entry(struct inode *dir, struct dentry *dentry,
 		error = PTR_ERR(inode);
 		goto out_put_req;
 	}
-	spin_lock(&FIM_I(inode)->lock);
-	FIM_I(inode)->nlookup++;
-	spin_unlock(&FIM_I(inode)->lock);
+	fim_inode_count_lookup(inode);
 	dentry->d_fsdata = (void *)fim_timeout_to_jiffies(out->entry_valid,
 							  out->entry_valid_nsec);
 	d_drop(dentry);
@@ -112,7 +110,183 @@ static int fim_mknod(struct mnt_idmap *idmap, struct inode *dir,
 	return fim_make_entry(dir, dentry, req, mode & S_IFMT);
 }
 
-/* Regular files are made with MKNOD; the VFS then opens them. */
+/*
+ * The reply to CREATE and TMPFILE: the new file's entry, then the handle of
+ * the file the server opened.
+ */
+struct fim_create_out {
+	struct fuse_entry_out	entry;
+	struct fuse_open_out	open;
+};
+
+/*
+ * Send CREATE (or TMPFILE) to make a regular file and open it in one
+ * request, attach the inode to @dentry (or to the O_TMPFILE @file) and
+ * finish the open.  On any failure after the server made the file, its
+ * lookup and its handle are returned with FORGET and RELEASE.
+ */
+static int fim_create_open(struct inode *dir, struct dentry *dentry,
+			   struct file *file, unsigned int flags,
+			   umode_t mode, u32 opcode)
+{
+	struct fim_conn *fc = fim_conn_of(dir);
+	struct fuse_release_in rin = { };
+	struct fuse_create_in in = { };
+	struct fim_create_out *out;
+	struct fim_file *ff;
+	struct inode *inode;
+	struct fim_req *req;
+	int error;
+
+	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	if (!ff)
+		return -ENOMEM;
+	in.flags = flags & ~O_NOCTTY;
+	if (!fc->atomic_o_trunc)
+		in.flags &= ~O_TRUNC;
+	in.mode = mode & ~current_umask();	/* as in fim_mknod() */
+	in.umask = current_umask();
+	req = fim_name_req(dir, opcode, &in, sizeof(in), &dentry->d_name,
+			   NULL, 0, sizeof(*out));
+	if (IS_ERR(req)) {
+		error = PTR_ERR(req);
+		goto out_free_ff;
+	}
+	error = fim_req_send(fc, req);
+	if (error)
+		goto out_put_req;
+	out = req->out;
+	if (!out->entry.nodeid ||
+	    (out->entry.attr.mode & S_IFMT) != S_IFREG) {
+		pr_warn_ratelimited("bad entry reply to opcode %u: node %llu mode 0%o\n",
+				    opcode, out->entry.nodeid,
+				    out->entry.attr.mode);
+		error = -EIO;
+		goto out_undo;
+	}
+	inode = fim_iget(dir->i_sb, out->entry.nodeid, &out->entry.attr,
+			 out->entry.attr_valid, out->entry.attr_valid_nsec);
+	if (IS_ERR(inode)) {
+		error = PTR_ERR(inode);
+		goto out_undo;
+	}
+	fim_inode_count_lookup(inode);
+	ff->fh = out->open.fh;
+	ff->open_flags = out->open.open_flags;
+	if (opcode == FUSE_TMPFILE) {
+		/* d_tmpfile() drops the one link a new file is made with. */
+		if (!inode->i_nlink)
+			set_nlink(inode, 1);
+		d_tmpfile(file, inode);
+	} else {
+		dentry->d_fsdata = (void *)fim_timeout_to_jiffies(out->entry.entry_valid,
+								  out->entry.entry_valid_nsec);
+		d_instantiate(dentry, inode);
+	}
+	fim_inode_expire_attr(dir);
+	fim_req_put(req);
+
+	file->f_mode |= FMODE_CREATED;
+	file->private_data = ff;
+	error = finish_open(file, dentry, generic_file_open);
+	if (error) {
+		/* ->release is not called for a file that never opened. */
+		fim_file_release_common(inode, file, false);
+		file->private_data = NULL;
+	}
+	return error;
+
+out_undo:
+	rin.fh = out->open.fh;
+	rin.flags = in.flags;
+	fim_file_send_release(fc, NULL, out->entry.nodeid, &rin, false);
+	fim_inode_forget(fc, out->entry.nodeid, 1);
+out_put_req:
+	fim_req_put(req);
+out_free_ff:
+	kfree(ff);
+	return error;
+}
+
+/**
+ * fim_atomic_open() - inode_operations.atomic_open
+ * @dir: the directory
+ * @dentry: the name; may be in lookup
+ * @file: the file to open
+ * @flags: open(2) flags
+ * @mode: file type and mode for a new file
+ *
+ * Looks the name up if the VFS has not, then makes and opens a new file
+ * with CREATE.  A server without CREATE (ENOSYS, remembered) gets MKNOD and
+ * the VFS opens the file with OPEN afterwards.  Existing files, and opens
+ * without O_CREAT, are left to the VFS (finish_no_open()).
+ *
+ * Context: process context, may sleep; @dir's i_rwsem held (exclusive
+ * with O_CREAT).
+ * Return: 0 or a negative errno.
+ */
+static int fim_atomic_open(struct inode *dir, struct dentry *dentry,
+			   struct file *file, unsigned int flags,
+			   umode_t mode)
+{
+	struct fim_conn *fc = fim_conn_of(dir);
+	struct dentry *res = NULL;
+	int error;
+
+	if (d_in_lookup(dentry)) {
+		res = fim_lookup(dir, dentry, 0);
+		if (IS_ERR(res))
+			return PTR_ERR(res);
+		if (res)
+			dentry = res;
+	}
+	if (!(flags & O_CREAT) || d_really_is_positive(dentry))
+		goto no_open;
+
+	if (!READ_ONCE(fc->no_create)) {
+		error = fim_create_open(dir, dentry, file, flags, mode,
+					FUSE_CREATE);
+		/* Someone else made the name: ask the server next time. */
+		if (error == -EEXIST)
+			dentry->d_fsdata = (void *)fim_timeout_to_jiffies(0, 0);
+		if (error != -ENOSYS)
+			goto out_dput;
+		WRITE_ONCE(fc->no_create, true);
+	}
+	error = fim_mknod(&nop_mnt_idmap, dir, dentry, mode, 0);
+	if (error)
+		goto out_dput;
+	/* We made it: the VFS must neither truncate nor refuse O_EXCL. */
+	file->f_mode |= FMODE_CREATED;
+no_open:
+	return finish_no_open(file, res);
+out_dput:
+	dput(res);
+	return error;
+}
+
+/*
+ * O_TMPFILE: an unnamed regular file in @dir, opened, with no links until
+ * linkat(2) gives it a name.
+ */
+static int fim_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
+		       struct file *file, umode_t mode)
+{
+	struct fim_conn *fc = fim_conn_of(dir);
+	int error;
+
+	if (READ_ONCE(fc->no_tmpfile))
+		return -EOPNOTSUPP;
+	error = fim_create_open(dir, file->f_path.dentry, file, file->f_flags,
+				mode, FUSE_TMPFILE);
+	if (error == -ENOSYS) {
+		WRITE_ONCE(fc->no_tmpfile, true);
+		error = -EOPNOTSUPP;
+	}
+	return error;
+}
+
+/* mknod(2) of a regular file, and opens that bypass ->atomic_open. */
 static int fim_create(struct mnt_idmap *idmap, struct inode *dir,
 		      struct dentry *dentry, umode_t mode, bool excl)
 {
@@ -255,6 +429,8 @@ static int fim_rename(struct mnt_idmap *idmap, struct inode *olddir,
 const struct inode_operations fim_dir_inode_ops = {
 	.lookup		= fim_lookup,
 	.create		= fim_create,
+	.atomic_open	= fim_atomic_open,
+	.tmpfile	= fim_tmpfile,
 	.mknod		= fim_mknod,
 	.mkdir		= fim_mkdir,
 	.symlink	= fim_symlink,

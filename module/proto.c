@@ -18,6 +18,7 @@
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include "fim.h"
@@ -34,6 +35,8 @@ static_assert(sizeof(struct fuse_init_out) == 64);
 static_assert(sizeof(struct fuse_attr) == 88);
 static_assert(sizeof(struct fuse_entry_out) == 128);
 static_assert(sizeof(struct fuse_attr_out) == 104);
+static_assert(sizeof(struct fuse_dirent) == 24);
+static_assert(sizeof(struct fuse_direntplus) == 152);
 static_assert(sizeof(struct fuse_iomap_io) == 32);
 static_assert(sizeof(struct fuse_iomap_begin_in) == 32);
 static_assert(sizeof(struct fuse_iomap_begin_out) == 64);
@@ -240,3 +243,77 @@ int fim_iomap_check_mapping(const struct fuse_iomap_io *map,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(fim_iomap_check_mapping);
+
+/*
+ * "." and ".." are listed like other names, but a READDIRPLUS reply does
+ * not count a lookup for them and they must never be made into dentries.
+ */
+static bool fim_dirent_is_dot(const char *name, u32 len)
+{
+	return (len == 1 && name[0] == '.') ||
+	       (len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+/**
+ * fim_dirent_next() - parse the first record of a READDIR(PLUS) reply
+ * @buf: what is left of the reply
+ * @len: bytes left in @buf; not 0
+ * @plus: the reply answers READDIRPLUS: records are fuse_direntplus
+ * @rec: filled in on success; @rec->reclen is what to step over
+ *
+ * A record is a fixed header (fuse_dirent, or fuse_direntplus whose
+ * fuse_entry_out comes first) followed by the name and zero padding to the
+ * next 8-byte boundary.  Rules, checked in this order: the header fits in
+ * @len; the name length is 1..FIM_DIRENT_NAME_MAX; name and padding fit in
+ * @len (so the next record starts 8-byte aligned, or the reply ends); the
+ * name holds no '/' and no NUL; the type fits in DT_*'s four bits; the next
+ * offset is a valid file position (not negative as loff_t).  For
+ * READDIRPLUS, an entry whose node id is not 0 and whose name is not "."
+ * or ".." names a node the server counted a lookup for; its attributes must
+ * carry a valid file type.  The rest of the attributes, and whether the
+ * node's type changed, is for fim_iget() to judge.
+ *
+ * Pure function; any context.
+ *
+ * Return: FIM_DIRENT_OK with @rec filled in, or the first rule broken.
+ */
+enum fim_dirent_bad fim_dirent_next(const void *buf, size_t len, bool plus,
+				    struct fim_dirent_rec *rec)
+{
+	const struct fuse_direntplus *dp = buf;
+	const struct fuse_dirent *de = buf;
+	size_t head = FUSE_NAME_OFFSET;
+
+	if (plus) {
+		de = &dp->dirent;
+		head = FUSE_NAME_OFFSET_DIRENTPLUS;
+	}
+	if (len < head)
+		return FIM_DIRENT_BAD_SHORT;
+	if (!de->namelen || de->namelen > FIM_DIRENT_NAME_MAX)
+		return FIM_DIRENT_BAD_NAMELEN;
+	/* namelen is at most 255, so this cannot overflow. */
+	rec->reclen = FUSE_DIRENT_ALIGN(head + de->namelen);
+	if (rec->reclen > len)
+		return FIM_DIRENT_BAD_OVERRUN;
+	if (memchr(de->name, '/', de->namelen) ||
+	    memchr(de->name, '\0', de->namelen))
+		return FIM_DIRENT_BAD_NAME;
+	if (de->type > 15)
+		return FIM_DIRENT_BAD_TYPE;
+	if ((s64)de->off < 0)
+		return FIM_DIRENT_BAD_OFF;
+
+	rec->entry = plus ? &dp->entry_out : NULL;
+	rec->name = de->name;
+	rec->namelen = de->namelen;
+	rec->type = de->type;
+	rec->ino = de->ino;
+	rec->off = de->off;
+	rec->dot = fim_dirent_is_dot(de->name, de->namelen);
+	if (plus && dp->entry_out.nodeid && !rec->dot &&
+	    !fim_valid_file_type(dp->entry_out.attr.mode))
+		return FIM_DIRENT_BAD_MODE;
+	return FIM_DIRENT_OK;
+}
+EXPORT_SYMBOL_IF_KUNIT(fim_dirent_next);

@@ -98,6 +98,60 @@ enum fim_iomap_bad {
 				 FUSE_IOMAP_F_ATOMIC_BIO | \
 				 FUSE_IOMAP_F_WANT_IOMAP_END)
 
+/*
+ * Longest name a READDIR or READDIRPLUS record may carry, bytes: readdir(3)
+ * hands names out in struct dirent, whose d_name holds NAME_MAX bytes.
+ */
+#define FIM_DIRENT_NAME_MAX	255
+
+/**
+ * struct fim_dirent_rec - one record of a READDIR or READDIRPLUS reply
+ * @entry: the LOOKUP-style entry of a READDIRPLUS record, NULL for READDIR
+ * @name: the name, not NUL-terminated; points into the reply
+ * @namelen: bytes in @name
+ * @type: DT_* file type for getdents
+ * @ino: the server's inode number for getdents
+ * @off: directory offset of the next record (cookie for the next request)
+ * @reclen: bytes the record occupies in the reply, padding included
+ * @dot: @name is "." or ".."; the server counted no lookup for it
+ */
+struct fim_dirent_rec {
+	const struct fuse_entry_out	*entry;
+	const char			*name;
+	u32				namelen;
+	u32				type;
+	u64				ino;
+	u64				off;
+	size_t				reclen;
+	bool				dot;
+};
+
+/**
+ * enum fim_dirent_bad - which rule a directory record broke
+ * @FIM_DIRENT_OK: none
+ * @FIM_DIRENT_BAD_SHORT: fewer bytes left than a record header
+ * @FIM_DIRENT_BAD_NAMELEN: name length 0 or above FIM_DIRENT_NAME_MAX
+ * @FIM_DIRENT_BAD_OVERRUN: the name or its padding runs past the reply
+ * @FIM_DIRENT_BAD_NAME: the name contains '/' or NUL
+ * @FIM_DIRENT_BAD_TYPE: the DT_* type does not fit in four bits
+ * @FIM_DIRENT_BAD_OFF: the next offset is negative as a file position
+ * @FIM_DIRENT_BAD_MODE: a READDIRPLUS entry names a node (node id not 0,
+ *	not "." or "..") whose attributes carry no valid file type
+ */
+enum fim_dirent_bad {
+	FIM_DIRENT_OK,
+	FIM_DIRENT_BAD_SHORT,
+	FIM_DIRENT_BAD_NAMELEN,
+	FIM_DIRENT_BAD_OVERRUN,
+	FIM_DIRENT_BAD_NAME,
+	FIM_DIRENT_BAD_TYPE,
+	FIM_DIRENT_BAD_OFF,
+	FIM_DIRENT_BAD_MODE,
+};
+
+enum fim_dirent_bad fim_dirent_next(const void *buf, size_t len, bool plus,
+				    struct fim_dirent_rec *rec);
+
 int fim_iomap_check_mapping(const struct fuse_iomap_io *map,
 			    const struct fim_iomap_check_ctx *ctx);
 

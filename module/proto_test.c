@@ -579,11 +579,218 @@ static void fim_mapping_test(struct kunit *test)
 			    c->bad ? -EFSCORRUPTED : 0, ret);
 }
 
+/*
+ * fim_dirent_next()
+ * -----------------
+ *
+ * Each case builds a reply of @nrec records: the first ones good, the last
+ * from the case's fields.  The buffer is then cut short by @trim bytes (or
+ * grows by -@trim zero bytes), and walked the way dir.c walks a reply.
+ */
+
+struct fim_dirent_case {
+	const char		*desc;
+	bool			plus;
+	unsigned int		nrec;
+	const char		*name;	/* of the last record; NULL: "nnn..." */
+	u32			nbytes;	/* bytes of @name copied; 0: strlen */
+	s64			namelen; /* header's namelen; -1: nbytes */
+	u32			type;
+	u64			off;
+	u64			nodeid;
+	u32			mode;
+	int			trim;
+	enum fim_dirent_bad	bad;
+	unsigned int		good;	/* records accepted first */
+	unsigned int		counted; /* of those, with a lookup count */
+};
+
+/* Append one record at @p; returns its size. */
+static size_t fim_dirent_put(void *p, bool plus, const char *name,
+			     u32 nbytes, u32 namelen, u32 type, u64 off,
+			     u64 nodeid, u32 mode)
+{
+	struct fuse_direntplus *dp = p;
+	struct fuse_dirent *de = p;
+	size_t head = FUSE_NAME_OFFSET;
+
+	if (plus) {
+		de = &dp->dirent;
+		head = FUSE_NAME_OFFSET_DIRENTPLUS;
+		dp->entry_out.nodeid = nodeid;
+		dp->entry_out.attr.ino = nodeid;
+		dp->entry_out.attr.mode = mode;
+	}
+	de->ino = nodeid;
+	de->off = off;
+	de->namelen = namelen;
+	de->type = type;
+	if (name)
+		memcpy(de->name, name, nbytes);
+	else
+		memset(de->name, 'n', nbytes);
+	return FUSE_DIRENT_ALIGN(head + nbytes);
+}
+
+static size_t fim_dirent_build(const struct fim_dirent_case *c, void *buf)
+{
+	static const char * const first[] = { "alpha", "b" };
+	size_t len = 0;
+	unsigned int i;
+	u32 nbytes;
+
+	for (i = 0; i + 1 < c->nrec && i < ARRAY_SIZE(first); i++)
+		len += fim_dirent_put(buf + len, c->plus, first[i],
+				      strlen(first[i]), strlen(first[i]),
+				      DT_REG, i + 1, 100 + i,
+				      S_IFREG | 0644);
+	if (c->nrec) {
+		nbytes = c->nbytes ?: strlen(c->name);
+		len += fim_dirent_put(buf + len, c->plus, c->name, nbytes,
+				      c->namelen < 0 ? nbytes : c->namelen,
+				      c->type, c->off, c->nodeid, c->mode);
+	}
+	return len - c->trim;
+}
+
+#define FIM_DE(...) { .nrec = 1, .name = "file", .namelen = -1,	\
+		      .type = DT_REG, .off = 7, .nodeid = 200,		\
+		      .mode = S_IFREG | 0644, __VA_ARGS__ }
+#define FIM_DEP(...)	FIM_DE(.plus = true, __VA_ARGS__)
+
+__diag_push();
+__diag_ignore_all("-Woverride-init", "cases override one baseline field");
+
+static const struct fim_dirent_case fim_dirent_cases[] = {
+	FIM_DE(.desc = "zero-length reply", .nrec = 0, .good = 0),
+	FIM_DEP(.desc = "plus: zero-length reply", .nrec = 0, .good = 0),
+	FIM_DE(.desc = "one record", .good = 1),
+	FIM_DEP(.desc = "plus: one record", .good = 1, .counted = 1),
+	FIM_DE(.desc = "records exactly fill the reply", .nrec = 3,
+	       .good = 3),
+	FIM_DEP(.desc = "plus: records exactly fill the reply", .nrec = 3,
+		.good = 3, .counted = 3),
+	FIM_DE(.desc = "name fills its 8-byte slot", .name = "abcdefgh",
+	       .good = 1),
+	FIM_DE(.desc = "longest name", .name = NULL, .nbytes = 255,
+	       .good = 1),
+	FIM_DEP(.desc = "plus: longest name", .name = NULL, .nbytes = 255,
+		.good = 1, .counted = 1),
+	FIM_DE(.desc = "truncated header", .trim = 32 - 10,
+	       .bad = FIM_DIRENT_BAD_SHORT),
+	FIM_DEP(.desc = "plus: truncated inside the entry", .trim = 160 - 100,
+		.bad = FIM_DIRENT_BAD_SHORT),
+	FIM_DEP(.desc = "plus: truncated inside the dirent", .trim = 160 - 140,
+		.bad = FIM_DIRENT_BAD_SHORT),
+	FIM_DE(.desc = "second record's header truncated", .nrec = 2,
+	       .trim = 32 - 16, .good = 1, .bad = FIM_DIRENT_BAD_SHORT),
+	FIM_DE(.desc = "zero bytes after the last record", .trim = -8,
+	       .good = 1, .bad = FIM_DIRENT_BAD_SHORT),
+	FIM_DE(.desc = "namelen 0", .namelen = 0,
+	       .bad = FIM_DIRENT_BAD_NAMELEN),
+	FIM_DEP(.desc = "plus: namelen 0", .namelen = 0,
+		.bad = FIM_DIRENT_BAD_NAMELEN),
+	FIM_DE(.desc = "namelen 256", .namelen = 256,
+	       .bad = FIM_DIRENT_BAD_NAMELEN),
+	FIM_DE(.desc = "namelen 2^32-1", .namelen = U32_MAX,
+	       .bad = FIM_DIRENT_BAD_NAMELEN),
+	FIM_DE(.desc = "namelen past the reply", .namelen = 200,
+	       .bad = FIM_DIRENT_BAD_OVERRUN),
+	FIM_DEP(.desc = "plus: namelen past the reply", .namelen = 9,
+		.bad = FIM_DIRENT_BAD_OVERRUN),
+	FIM_DE(.desc = "namelen past the reply after a good record",
+	       .nrec = 2, .namelen = 255, .good = 1,
+	       .bad = FIM_DIRENT_BAD_OVERRUN),
+	FIM_DE(.desc = "last record's padding missing", .name = "abc",
+	       .trim = 2, .bad = FIM_DIRENT_BAD_OVERRUN),
+	FIM_DEP(.desc = "plus: last record's padding missing", .name = "abc",
+		.trim = 1, .bad = FIM_DIRENT_BAD_OVERRUN),
+	FIM_DE(.desc = "name with '/'", .name = "a/b",
+	       .bad = FIM_DIRENT_BAD_NAME),
+	FIM_DE(.desc = "name is '/'", .name = "/",
+	       .bad = FIM_DIRENT_BAD_NAME),
+	FIM_DE(.desc = "name with NUL", .name = "a\0b", .nbytes = 3,
+	       .bad = FIM_DIRENT_BAD_NAME),
+	FIM_DEP(.desc = "plus: name with NUL at the end", .name = "ab\0",
+		.nbytes = 3, .bad = FIM_DIRENT_BAD_NAME),
+	FIM_DE(.desc = "type 15", .type = 15, .good = 1),
+	FIM_DE(.desc = "type 16", .type = 16, .bad = FIM_DIRENT_BAD_TYPE),
+	FIM_DE(.desc = "largest offset", .off = S64_MAX, .good = 1),
+	FIM_DE(.desc = "offset 2^63", .off = 1ULL << 63,
+	       .bad = FIM_DIRENT_BAD_OFF),
+	FIM_DEP(.desc = "plus: offset 2^64-1", .off = U64_MAX,
+		.bad = FIM_DIRENT_BAD_OFF),
+	FIM_DE(.desc = "dot", .name = ".", .good = 1),
+	FIM_DE(.desc = "dot-dot", .name = "..", .good = 1),
+	FIM_DEP(.desc = "plus: dot is not counted", .name = ".", .good = 1),
+	FIM_DEP(.desc = "plus: dot-dot is not counted", .name = "..",
+		.good = 1),
+	FIM_DEP(.desc = "plus: dot-dot-dot is a name", .name = "...",
+		.good = 1, .counted = 1),
+	FIM_DEP(.desc = "plus: dot-x is a name", .name = ".x",
+		.good = 1, .counted = 1),
+	FIM_DEP(.desc = "plus: dot's mode is not looked at", .name = ".",
+		.mode = 0, .good = 1),
+	FIM_DEP(.desc = "plus: node 0 is listed, not counted", .nodeid = 0,
+		.good = 1),
+	FIM_DEP(.desc = "plus: node 0's mode is not looked at", .nodeid = 0,
+		.mode = 0, .good = 1),
+	FIM_DEP(.desc = "plus: mode without a file type", .mode = 0644,
+		.bad = FIM_DIRENT_BAD_MODE),
+	FIM_DEP(.desc = "plus: mode type 0170000", .mode = S_IFMT | 0644,
+		.bad = FIM_DIRENT_BAD_MODE),
+	FIM_DEP(.desc = "plus: bad mode after good records", .nrec = 3,
+		.mode = 0030000, .good = 2, .counted = 2,
+		.bad = FIM_DIRENT_BAD_MODE),
+	FIM_DEP(.desc = "plus: directory", .mode = S_IFDIR | 0755,
+		.type = DT_DIR, .good = 1, .counted = 1),
+};
+
+__diag_pop();
+
+KUNIT_ARRAY_PARAM_DESC(fim_dirent, fim_dirent_cases, desc);
+
+static void fim_dirent_test(struct kunit *test)
+{
+	const struct fim_dirent_case *c = test->param_value;
+	enum fim_dirent_bad bad = FIM_DIRENT_OK;
+	unsigned int good = 0, counted = 0;
+	struct fim_dirent_rec rec;
+	size_t len;
+	void *buf;
+
+	buf = kunit_kzalloc(test, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	len = fim_dirent_build(c, buf);
+	while (len) {
+		bad = fim_dirent_next(buf, len, c->plus, &rec);
+		if (bad != FIM_DIRENT_OK)
+			break;
+		KUNIT_ASSERT_LE(test, rec.reclen, len);
+		KUNIT_EXPECT_EQ(test, rec.reclen % 8, 0);
+		KUNIT_EXPECT_EQ(test, !!rec.entry, c->plus);
+		good++;
+		if (c->plus && rec.entry->nodeid && !rec.dot)
+			counted++;
+		buf += rec.reclen;
+		len -= rec.reclen;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, c->bad, "verdict: expected %d, found %d",
+			    c->bad, bad);
+	KUNIT_EXPECT_EQ_MSG(test, good, c->good,
+			    "records accepted: expected %u, found %u",
+			    c->good, good);
+	KUNIT_EXPECT_EQ_MSG(test, counted, c->counted,
+			    "lookups counted: expected %u, found %u",
+			    c->counted, counted);
+}
+
 static struct kunit_case fim_proto_test_cases[] = {
 	KUNIT_CASE_PARAM(fim_layout_test, fim_layout_gen_params),
 	KUNIT_CASE(fim_abi_numbers_test),
 	KUNIT_CASE_PARAM(fim_out_header_test, fim_oh_gen_params),
 	KUNIT_CASE_PARAM(fim_mapping_test, fim_map_gen_params),
+	KUNIT_CASE_PARAM(fim_dirent_test, fim_dirent_gen_params),
 	{}
 };
 

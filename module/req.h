@@ -56,6 +56,7 @@ typedef void (*fim_req_end_fn)(struct fim_conn *fc, struct fim_req *req);
  * @error: 0 or negative errno from the server or the connection
  * @end: called once finished, for requests nobody waits for (INIT); the
  *	callback runs without locks and may sleep
+ * @end_inode: an inode reference @end drops (background RELEASE), or NULL
  * @done: completed when @state becomes DONE
  */
 struct fim_req {
@@ -78,6 +79,7 @@ struct fim_req {
 	size_t			out_len;
 	int			error;
 	fim_req_end_fn		end;
+	struct inode		*end_inode;
 	struct completion	done;
 };
 

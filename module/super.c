@@ -114,6 +114,10 @@ static int fim_init_apply(struct fim_conn *fc, const struct fuse_init_out *out,
 	}
 	fc->proto_minor = out->minor;
 	fc->atomic_o_trunc = out->flags & FUSE_ATOMIC_O_TRUNC;
+	/* READDIRPLUS_AUTO is honoured as always-plus; see fim_conn. */
+	fc->readdirplus = out->flags & FUSE_DO_READDIRPLUS;
+	fc->posix_locks = out->flags & FUSE_POSIX_LOCKS;
+	fc->flock_locks = out->flags & FUSE_FLOCK_LOCKS;
 	if ((out->flags & FUSE_MAX_PAGES) && out->max_pages)
 		max_pages = min_t(u32, out->max_pages, FIM_MAX_IO >> PAGE_SHIFT);
 	fc->max_write = clamp_t(u32, out->max_write, 4096,
@@ -165,11 +169,13 @@ static int fim_send_init(struct fim_conn *fc)
 	in->max_readahead = 0;
 	/*
 	 * What this stage of the client implements: large writes, atomic
-	 * O_TRUNC at open, the max_pages field; INIT_EXT announces flags2
-	 * (empty until the iomap path exists).
+	 * O_TRUNC at open, the max_pages field, READDIRPLUS, POSIX and BSD
+	 * locks held by the server; INIT_EXT announces flags2 (empty until
+	 * the iomap path exists).
 	 */
 	flags = FUSE_BIG_WRITES | FUSE_ATOMIC_O_TRUNC | FUSE_MAX_PAGES |
-		FUSE_INIT_EXT;
+		FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO |
+		FUSE_POSIX_LOCKS | FUSE_FLOCK_LOCKS | FUSE_INIT_EXT;
 	in->flags = lower_32_bits(flags);
 	in->flags2 = upper_32_bits(flags);
 	return fim_req_send_bg(fc, req, fim_init_end);
@@ -430,6 +436,8 @@ static void fim_kill_sb(struct super_block *sb)
 
 	if (fm) {
 		fim_debugfs_remove(sb);
+		/* RELEASEs in flight hold inodes that must be evicted now. */
+		fim_file_wait_releases(fm->conn);
 		/* Wait for notifications working on @sb; no new ones start. */
 		down_write(&fm->conn->killsb);
 		fm->conn->sb = NULL;
