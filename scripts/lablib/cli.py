@@ -80,6 +80,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return rc
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    return bench.run_bench(args.kernel, args.runtime, args.size, args.only)
+
+
 def cmd_kunit(args: argparse.Namespace) -> int:
     from . import kunit
 
@@ -170,6 +176,28 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
                    help="Debian kernel to boot (default: trixie)")
     s.set_defaults(func=cmd_demo)
+
+    from .bench import CONFIGS
+    s = sub.add_parser("bench", help="fio: ext4 vs fuse2fs vs fuse4fs in one VM run",
+                       description="Boot the VM with a scratch disk and run the fio jobs "
+                       "of scripts/bench/fuse-iomap.fio (1M O_DIRECT sequential write and "
+                       "read, 4k buffered random write and read) against each "
+                       "configuration, each on a fresh ext4: "
+                       + "; ".join(f"{k}: {v}" for k, v in CONFIGS.items()) +
+                       ".  Prints MB/s, IOPS and the ratio to ext4 of the same run, and "
+                       "e2fsck -fn's verdict after each unmount; fio's JSON stays in the "
+                       "run directory (out/bench/).  Under TCG on a shared machine the "
+                       "numbers are noisy and are not disk speeds.")
+    s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
+                   help="Debian kernel to boot (default: trixie)")
+    s.add_argument("--runtime", type=int, default=20, metavar="S",
+                   help="seconds per fio job (default: 20)")
+    s.add_argument("--size", default="64m", metavar="SIZE",
+                   help="size of the file the jobs use (default: 64m)")
+    s.add_argument("--only", nargs="+", choices=list(CONFIGS), metavar="CONFIG",
+                   help="run only these configurations (default: all of "
+                        f"{', '.join(CONFIGS)})")
+    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("kunit", help="build and run the module's KUnit suites",
                        description="Build a KUnit-enabled UML kernel from Debian's "
