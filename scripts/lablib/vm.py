@@ -44,6 +44,9 @@ class RunSpec:
     append: str = ""
     keep_disks: bool = False
     interactive: bool = False
+    # Extra read-only 9p shares (tag, host directory); the guest command
+    # mounts them itself: mount -t 9p -o trans=virtio,version=9p2000.L TAG DIR
+    shares: list[tuple[str, Path]] = field(default_factory=list)
 
 
 def build_outputs() -> Path:
@@ -100,8 +103,9 @@ def qemu_argv(spec: RunSpec, img: image.Image, initrd: Path, rundir: Path,
         argv += ["-display", "none", "-monitor", "none", "-serial", "stdio"]
     for d in disks:
         argv += ["-drive", f"file={d},if=virtio,format=raw,cache=unsafe,aio=threads"]
-    shares = (("labrepo", config.REPO, True), ("labbuild", build_outputs(), True),
-              ("labrun", rundir, False))
+    shares = [("labrepo", config.REPO, True), ("labbuild", build_outputs(), True),
+              ("labrun", rundir, False)]
+    shares += [(tag, path, True) for tag, path in spec.shares]
     for tag, path, ro in shares:
         fsdev = f"local,id={tag},path={path},security_model=none"
         argv += ["-fsdev", fsdev + (",readonly=on" if ro else ""),
