@@ -42,6 +42,8 @@ class SectionResult:
     passed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # test -> message
     notrun: dict[str, str] = field(default_factory=dict)  # test -> reason
+    # Started but never finished: the section's timeout stopped ./check.
+    unfinished: list[str] = field(default_factory=list)
     source: str = "none"  # result.xml | check output (incomplete) | none
     check_rc: str = "?"
     fsck: dict[str, str] = field(default_factory=dict)  # test|scratch -> verdict
@@ -75,8 +77,10 @@ def parse_xunit(text: str, section: str) -> SectionResult:
 # ./check prints one line per test: "generic/001 12s ...  10s" (passed),
 # "generic/002       [not run] reason", "generic/003 - output mismatch
 # (see ...)", "generic/004 [failed, exit status 1]- output mismatch",
-# "generic/005       [expunged]".
-_CHECK_LINE = re.compile(r"^(?P<test>[a-z0-9]+/\d{3,})\s+(?P<rest>.*)$")
+# "generic/005       [expunged]", and a bare "generic/006" (or one followed
+# by the "Ran: ..." of an interrupted ./check) for the test that was running
+# when the section's timeout stopped ./check.
+_CHECK_LINE = re.compile(r"^(?P<test>[a-z0-9]+/\d{3,})(?:\s+(?P<rest>.*))?$")
 
 
 def parse_check_log(text: str, section: str) -> SectionResult:
@@ -86,7 +90,7 @@ def parse_check_log(text: str, section: str) -> SectionResult:
         m = _CHECK_LINE.match(line.strip())
         if not m:
             continue
-        test, rest = m.group("test"), m.group("rest")
+        test, rest = m.group("test"), m.group("rest") or ""
         if "[expunged]" in rest:
             continue
         if "[not run]" in rest:
@@ -96,6 +100,10 @@ def parse_check_log(text: str, section: str) -> SectionResult:
             res.failed[test] = rest.strip()
         elif re.search(r"\b\d+s\b", rest):
             res.passed.append(test)
+        else:
+            # Nothing after the name, or the summary ./check prints when
+            # interrupted ("Ran: ...") on the same line.
+            res.unfinished.append(test)
     return res
 
 
@@ -105,6 +113,12 @@ def read_section(outdir: Path, section: str) -> SectionResult:
     log = outdir / f"{section}.log"
     if xml.exists():
         res = parse_xunit(xml.read_text(errors="replace"), section)
+        # Stopped by the timeout, ./check still writes result.xml, without
+        # the test it was running; its output names that test.
+        if log.exists():
+            seen = set(res.passed) | set(res.failed) | set(res.notrun)
+            logged = parse_check_log(log.read_text(errors="replace"), section)
+            res.unfinished = [t for t in logged.unfinished if t not in seen]
     elif log.exists():
         res = parse_check_log(log.read_text(errors="replace"), section)
     else:
@@ -126,15 +140,15 @@ def read_section(outdir: Path, section: str) -> SectionResult:
 
 def format_counts(results: list[SectionResult]) -> str:
     """The per-section table: passed / failed / not run."""
-    rows = [("section", "passed", "failed", "notrun", "source")]
+    rows = [("section", "passed", "failed", "notrun", "unfinished", "source")]
     for r in results:
         rows.append((r.section, str(len(r.passed)), str(len(r.failed)),
-                     str(len(r.notrun)), r.source))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+                     str(len(r.notrun)), str(len(r.unfinished)), r.source))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = []
     for row in rows:
-        cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in (1, 2, 3)]
-        lines.append("  ".join(cells + [row[4]]))
+        cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in (1, 2, 3, 4)]
+        lines.append("  ".join(cells + [row[5]]))
     return "\n".join(lines) + "\n"
 
 
@@ -229,8 +243,10 @@ def run_fstests(tree: Path, sections: list[str], kernel: str, tests: list[str],
     for r in per_section:
         for name, msg in sorted(r.failed.items()):
             print(f"  {r.section}: FAIL {name}: {msg[:150]}")
+        for name in r.unfinished:
+            print(f"  {r.section}: UNFINISHED {name}: stopped by --section-timeout")
         fsck = ", ".join(f"{k} {v}" for k, v in r.fsck.items())
         print(f"  {r.section}: ./check exit {r.check_rc}; e2fsck -fn after: {fsck}")
-        bad |= bool(r.failed) or r.source != "result.xml" or \
+        bad |= bool(r.failed) or bool(r.unfinished) or r.source != "result.xml" or \
             any(v.startswith("NOT CLEAN") for v in r.fsck.values())
     return rc if rc else int(bad)

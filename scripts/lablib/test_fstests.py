@@ -38,6 +38,9 @@ generic/003       - output mismatch (see /x/generic/003.out.bad)
 generic/004 [failed, exit status 1]- output mismatch (see /x/generic/004.out.bad)
 generic/005       [expunged]
 generic/006 5s ...
+generic/007
+generic/013        Ran: generic/001 generic/013
+Interrupted!
 """
 
 
@@ -130,19 +133,21 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(r.passed, ["generic/001", "generic/006"])
         self.assertEqual(list(r.notrun), ["generic/002"])
         self.assertEqual(sorted(r.failed), ["generic/003", "generic/004"])
+        self.assertEqual(r.unfinished, ["generic/007", "generic/013"])
 
     def test_read_section_prefers_xml_and_reads_fsck(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
             (out / "fuse4fs").mkdir()
             (out / "fuse4fs" / "result.xml").write_text(XUNIT)
-            (out / "fuse4fs.log").write_text("generic/009 1s ...\n")
+            (out / "fuse4fs.log").write_text("generic/009 1s ...\ngeneric/010   \n")
             (out / "fuse4fs.rc").write_text("1\n")
             (out / "fuse4fs.e2fsck-test.rc").write_text("0\n")
             (out / "fuse4fs.e2fsck-scratch.rc").write_text("4\n")
             r = fstests.read_section(out, "fuse4fs")
             self.assertEqual((r.source, r.check_rc), ("result.xml", "1"))
             self.assertEqual(r.fsck, {"test": "clean", "scratch": "NOT CLEAN (exit 4)"})
+            self.assertEqual(r.unfinished, ["generic/010"])
             (out / "fuse4fs" / "result.xml").unlink()
             r = fstests.read_section(out, "fuse4fs")
             self.assertEqual((r.source, r.passed), ("check output (incomplete)",
@@ -153,7 +158,7 @@ class ParseTest(unittest.TestCase):
     def test_counts_table(self) -> None:
         r = fstests.parse_xunit(XUNIT, "fuse4fs")
         table = fstests.format_counts([r]).splitlines()
-        self.assertEqual(table[1].split(), ["fuse4fs", "1", "1", "1", "result.xml"])
+        self.assertEqual(table[1].split(), ["fuse4fs", "1", "1", "1", "0", "result.xml"])
 
 
 class CommandTest(unittest.TestCase):
