@@ -80,6 +80,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return rc
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    return bench.run_bench(args.kernel, args.runtime, args.size, args.only)
+
+
+def cmd_fstests(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import fstests
+
+    return fstests.run_fstests(
+        Path(args.fstests), args.section, args.kernel, args.tests, args.group, args.range,
+        args.section_timeout, args.disk, Path(args.results) if args.results else None,
+        use_exclude=not args.no_exclude)
+
+
 def cmd_kunit(args: argparse.Namespace) -> int:
     from . import kunit
 
@@ -170,6 +187,63 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
                    help="Debian kernel to boot (default: trixie)")
     s.set_defaults(func=cmd_demo)
+
+    from .bench import CONFIGS
+    s = sub.add_parser("bench", help="fio: ext4 vs fuse2fs vs fuse4fs in one VM run",
+                       description="Boot the VM with a scratch disk and run the fio jobs "
+                       "of scripts/bench/fuse-iomap.fio (1M O_DIRECT sequential write and "
+                       "read, 4k buffered random write and read) against each "
+                       "configuration, each on a fresh ext4: "
+                       + "; ".join(f"{k}: {v}" for k, v in CONFIGS.items()) +
+                       ".  Prints MB/s, IOPS and the ratio to ext4 of the same run, and "
+                       "e2fsck -fn's verdict after each unmount; fio's JSON stays in the "
+                       "run directory (out/bench/).  Under TCG on a shared machine the "
+                       "numbers are noisy and are not disk speeds.")
+    s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
+                   help="Debian kernel to boot (default: trixie)")
+    s.add_argument("--runtime", type=int, default=20, metavar="S",
+                   help="seconds per fio job (default: 20)")
+    s.add_argument("--size", default="64m", metavar="SIZE",
+                   help="size of the file the jobs use (default: 64m)")
+    s.add_argument("--only", nargs="+", choices=list(CONFIGS), metavar="CONFIG",
+                   help="run only these configurations (default: all of "
+                        f"{', '.join(CONFIGS)})")
+    s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("fstests", help="run your fstests tree in the VM",
+                       description="Share your built fstests tree (--fstests) into the VM, "
+                       "format a test disk (/dev/vdb) and a scratch disk (/dev/vdc) with "
+                       "mkfs.ext4, and run ./check with fstests-config/local.config and "
+                       "the exclude list fstests-config/exclude once per section (ext4: "
+                       "the kernel's ext4; fuse2fs: Debian's fuse2fs; fuse4fs: fuse4fs "
+                       "through fuse_iomap.ko; fuse4fs_devfuse: fuse4fs on /dev/fuse), "
+                       "then e2fsck -fn both disks.  Prints passed/failed/not-run counts "
+                       "per section; fstests' results stay in the run directory "
+                       "(out/fstests/).  fstests is not part of this project: build your "
+                       "tree as Documentation/testing.rst says.")
+    s.add_argument("--fstests", required=True, metavar="DIR",
+                   help="your built fstests tree (shared read-only, copied in the guest)")
+    s.add_argument("--section", action="append", default=[], metavar="S",
+                   help="a section of fstests-config/local.config; repeat for more "
+                        "(default: ext4, fuse2fs, fuse4fs)")
+    s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
+                   help="Debian kernel to boot (default: trixie)")
+    s.add_argument("-g", "--group", metavar="GROUP",
+                   help="run fstests' GROUP (./check -g GROUP), or with --range part of it")
+    s.add_argument("--range", metavar="FIRST-LAST",
+                   help="with --group: only its tests from FIRST to LAST, e.g. "
+                        "generic/001-generic/060 (read from the tree's group.list)")
+    s.add_argument("--section-timeout", type=int, default=1800, metavar="SEC",
+                   help="stop a section's ./check after SEC seconds (default: 1800)")
+    s.add_argument("--disk", default="2G", metavar="SIZE",
+                   help="size of the test and of the scratch disk (default: 2G)")
+    s.add_argument("--results", metavar="DIR",
+                   help="also copy fstests' results to DIR")
+    s.add_argument("--no-exclude", action="store_true",
+                   help="do not pass fstests-config/exclude to ./check")
+    s.add_argument("tests", nargs="*", metavar="TEST",
+                   help="tests for ./check, e.g. generic/001 generic/013")
+    s.set_defaults(func=cmd_fstests)
 
     s = sub.add_parser("kunit", help="build and run the module's KUnit suites",
                        description="Build a KUnit-enabled UML kernel from Debian's "

@@ -44,6 +44,9 @@ class RunSpec:
     append: str = ""
     keep_disks: bool = False
     interactive: bool = False
+    # Extra read-only 9p shares (tag, host directory); the guest command
+    # mounts them itself: mount -t 9p -o trans=virtio,version=9p2000.L TAG DIR
+    shares: list[tuple[str, Path]] = field(default_factory=list)
 
 
 def build_outputs() -> Path:
@@ -100,8 +103,9 @@ def qemu_argv(spec: RunSpec, img: image.Image, initrd: Path, rundir: Path,
         argv += ["-display", "none", "-monitor", "none", "-serial", "stdio"]
     for d in disks:
         argv += ["-drive", f"file={d},if=virtio,format=raw,cache=unsafe,aio=threads"]
-    shares = (("labrepo", config.REPO, True), ("labbuild", build_outputs(), True),
-              ("labrun", rundir, False))
+    shares = [("labrepo", config.REPO, True), ("labbuild", build_outputs(), True),
+              ("labrun", rundir, False)]
+    shares += [(tag, path, True) for tag, path in spec.shares]
     for tag, path, ro in shares:
         fsdev = f"local,id={tag},path={path},security_model=none"
         argv += ["-fsdev", fsdev + (",readonly=on" if ro else ""),
@@ -158,7 +162,14 @@ BOOT_ATTEMPTS = 3
 
 
 def run_vm(spec: RunSpec) -> int:
+    """Boot, run and judge (see run_vm_dir()); the exit status."""
+    return run_vm_dir(spec)[0]
+
+
+def run_vm_dir(spec: RunSpec) -> tuple[int, Path]:
     """Boot, run, judge; boot again if the guest kernel died during boot.
+
+    Returns the exit status and the run directory of the last boot.
 
     Multi-threaded TCG let Debian's kernels die of an int3 while patching
     their own text at boot (see tcg_threading(), which now avoids it); as a
@@ -170,14 +181,14 @@ def run_vm(spec: RunSpec) -> int:
     for attempt in range(1, BOOT_ATTEMPTS + 1):
         rc, rundir = _run_vm_once(spec)
         if rc == 0 or spec.interactive or util.DRY_RUN:
-            return rc
+            return rc, rundir
         console_log = rundir / "console.log"
         text = console_log.read_text(errors="replace") if console_log.exists() else ""
         if GUEST_UP in text or attempt == BOOT_ATTEMPTS:
-            return rc
+            return rc, rundir
         progress(f"the guest died before lab-init started (see {console_log}); "
                  f"booting again ({attempt + 1}/{BOOT_ATTEMPTS})")
-    return rc
+    return rc, rundir
 
 
 def _run_vm_once(spec: RunSpec) -> tuple[int, Path]:
