@@ -391,6 +391,7 @@ int fim_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 /* file.c */
 extern const struct file_operations fim_file_ops;
 int fim_file_open_common(struct inode *inode, struct file *file, bool isdir);
+void fim_file_allow_odirect(struct file *file);
 void fim_file_release_common(struct inode *inode, struct file *file,
 			     bool isdir);
 void fim_file_send_release(struct fim_conn *fc, struct inode *inode,

@@ -188,6 +188,7 @@ static int fim_create_open(struct inode *dir, struct dentry *dentry,
 
 	file->f_mode |= FMODE_CREATED;
 	file->private_data = ff;
+	fim_file_allow_odirect(file);
 	error = finish_open(file, dentry, generic_file_open);
 	if (error) {
 		/* ->release is not called for a file that never opened. */

@@ -73,6 +73,13 @@ must sh -c 'echo left > left && echo right > right'
 must mv --exchange left right
 [ "$(cat left)" = right ] || fail "RENAME_EXCHANGE: left"
 [ "$(cat right)" = left ] || fail "RENAME_EXCHANGE: right"
+# O_DIRECT is accepted (the classic data path is uncached anyway), on
+# create (CREATE) and on open (OPEN), and moves the right bytes.
+must dd if=/dev/urandom of=/tmp/direct.want bs=64k count=40 status=none
+must dd if=/tmp/direct.want of=direct bs=64k oflag=direct status=none
+must dd if=direct of=/tmp/direct.got bs=64k iflag=direct status=none
+must cmp /tmp/direct.want /tmp/direct.got
+must dd if=/tmp/direct.want of=direct bs=4k count=3 seek=5 oflag=direct conv=notrunc status=none
 must stat -f .
 must sync
 find . -type f ! -name fifo -print0 | sort -z | xargs -0 sha256sum > /tmp/manifest
