@@ -27,8 +27,11 @@ const char kUsage[] =
     "  -o uid=N,gid=N | -o user=NAME\n"
     "                     run as this user once the image is open\n"
     "                     (default when started as root: nobody)\n"
-    "  -o suid|nosuid|dev|nodev|exec|noexec|atime|noatime|sync|dirsync\n"
+    "  -o suid|nosuid|dev|nodev|exec|noexec|noatime|nodiratime|norelatime|\n"
+    "     nostrictatime|sync|async|dirsync|symfollow|nosymfollow\n"
     "                     passed to the kernel\n"
+    "  -o atime|diratime|relatime|strictatime|lazytime|nolazytime\n"
+    "                     accepted and ignored (the kernel's defaults)\n"
     "\n"
     "Exit status: 0 clean unmount, 1 usage, 2 cannot open the image,\n"
     "3 corrupt or truncated image, 4 unsupported features, 5 journal needs\n"
@@ -37,8 +40,16 @@ const char kUsage[] =
 
 namespace {
 
-constexpr const char* kPassThrough[] = {"suid",  "nosuid",  "dev",  "nodev",   "exec", "noexec",
-                                        "atime", "noatime", "sync", "dirsync", "async"};
+// Mount flags libfuse hands to the kernel.
+constexpr const char* kPassThrough[] = {"suid",       "nosuid",        "dev",        "nodev",
+                                        "exec",       "noexec",        "noatime",    "nodiratime",
+                                        "norelatime", "nostrictatime", "sync",       "async",
+                                        "dirsync",    "symfollow",     "nosymfollow"};
+// Flags that ask for the kernel's defaults, or for atime updates, which
+// FUSE clients leave to the server: accepted so that fstab lines and
+// test suites written for ext4 work, and dropped.
+constexpr const char* kAcceptedDefaults[] = {"atime",       "diratime", "relatime",
+                                             "strictatime", "lazytime", "nolazytime"};
 
 util::Unexpected<std::string> bad(std::string msg) {
   return {std::move(msg)};
@@ -132,12 +143,15 @@ util::Expected<Options, std::string> parse_options(const std::vector<std::string
           return bad("user= takes a user name");
         o.user = val;
       } else {
-        bool known = false;
+        bool pass = false, accepted = false;
         for (const char* p : kPassThrough)
-          known |= opt == p;
-        if (!known)
+          pass |= opt == p;
+        for (const char* p : kAcceptedDefaults)
+          accepted |= opt == p;
+        if (!pass && !accepted)
           return bad("unknown mount option '" + opt + "'");
-        o.mount_opts.push_back(opt);
+        if (pass)
+          o.mount_opts.push_back(opt);
       }
     }
   }

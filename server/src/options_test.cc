@@ -36,6 +36,13 @@ TEST(Options, All) {
   EXPECT_EQ(a.back(), "-d");
 }
 
+TEST(Options, AtimeFlagsPassOrAreDropped) {
+  auto o = parse_options({"-o", "relatime,noatime,lazytime,nodiratime,strictatime", "img", "mnt"});
+  ASSERT_TRUE(o.ok()) << o.error();
+  EXPECT_EQ(o->mount_opts, (std::vector<std::string>{"noatime", "nodiratime"}));
+  EXPECT_FALSE(parse_options({"-o", "relatimes", "img", "mnt"}).ok());
+}
+
 TEST(Options, IomapChoice) {
   auto o = parse_options({"-o", "iomap=required", "img", "mnt"});
   ASSERT_TRUE(o.ok()) << o.error();
