@@ -37,6 +37,7 @@ DIRENT = struct.Struct("<QQII")             # fuse_dirent without name
 WRITE_IN = struct.Struct("<QQIIQII")        # fuse_write_in, 40 bytes
 
 FUSE_LOOKUP, FUSE_FORGET, FUSE_GETATTR, FUSE_READLINK = 1, 2, 3, 5
+FUSE_BATCH_FORGET = 42
 FUSE_OPEN, FUSE_READ, FUSE_WRITE, FUSE_STATFS, FUSE_RELEASE = 14, 15, 16, 17, 18
 FUSE_INIT, FUSE_OPENDIR, FUSE_READDIR, FUSE_RELEASEDIR = 26, 27, 28, 29
 FUSE_DESTROY = 38
@@ -163,6 +164,10 @@ class Server:
             self.send("release", unique)
         elif opcode == FUSE_FORGET:
             self.forgets.append((nodeid, struct.unpack_from("<Q", body)[0]))
+        elif opcode == FUSE_BATCH_FORGET:
+            count = struct.unpack_from("<I", body)[0]
+            for i in range(count):
+                self.forgets.append(struct.unpack_from("<QQ", body, 8 + 16 * i))
         elif opcode == FUSE_READDIRPLUS:
             self.readdirplus(unique, nodeid, struct.unpack_from("<Q", body, 8)[0])
         elif opcode == FUSE_STATFS:
