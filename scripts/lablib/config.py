@@ -32,10 +32,11 @@ TRIXIE_PACKAGES = (
     # kernel and module build
     "linux-image-amd64 linux-headers-amd64 build-essential dkms kmod "
     "openssl libelf-dev flex bison bc cpio xz-utils zstd busybox-static "
-    # userspace build: libfuse (meson), fuse4fs (cmake, C++20, gtest)
+    # userspace build: libfuse (meson), fuse4fs (cmake, C++20, gtest,
+    # clang-tidy)
     "meson ninja-build cmake g++ pkg-config dpkg-dev libgtest-dev "
     "libext2fs-dev comerr-dev libfuse3-dev libudev-dev python3 "
-    "python3-pytest "
+    "python3-pytest clang-tidy "
     # filesystems and test programs
     "e2fsprogs fuse3 fuse2fs util-linux xfsprogs fio attr acl psmisc "
     "procps strace file less "

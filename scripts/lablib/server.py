@@ -19,15 +19,18 @@ written):
 The host kernel has /dev/fuse and loop devices, so FUSE mounts made in the
 chroot work: the host mount test (tests/server/) runs there too.
 
-`lab build --part server` builds; `scripts/check` runs the tests.  By hand:
-    python3 -m lablib.server build|unit|mount-test|all     (from scripts/)
+`lab build --part server` builds; `scripts/check` runs clang-tidy on every
+source (server/.clang-tidy) and the tests.  By hand:
+    python3 -m lablib.server build|tidy|unit|mount-test|all     (from scripts/)
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -44,7 +47,7 @@ JOBS = "2"  # the build machines' cores are shared
 LIBFUSE_PKGCONFIG = f"{libfuse.CH_PREFIX}/lib/pkgconfig"
 # The build directory is configured afresh whenever this changes.
 CONFIGURE = ["cmake", "-S", f"/{CHROOT_SRC}/server", "-B", f"/{CHROOT_BUILD}", "-G", "Ninja",
-             f"-DCMAKE_PREFIX_PATH={libfuse.CH_PREFIX}"]
+             f"-DCMAKE_PREFIX_PATH={libfuse.CH_PREFIX}", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
 
 
 @dataclass
@@ -126,6 +129,41 @@ def unit_tests(mnt: Path) -> list[Case]:
     return parse_junit(junit.read_text())
 
 
+def tidy_sources(compile_commands: str) -> list[str]:
+    """The server's own sources named in a compile_commands.json text."""
+    prefix = f"/{CHROOT_SRC}/server/src/"
+    files = {e["file"] for e in json.loads(compile_commands)}
+    return sorted(f for f in files if f.startswith(prefix))
+
+
+def tidy(mnt: Path) -> list[Case]:
+    """clang-tidy (server/.clang-tidy) on each source; one Case per file."""
+    _, work, _ = _paths()
+    db = work / "build" / "compile_commands.json"
+    if not db.exists() and not util.DRY_RUN:
+        return [Case("server/clang-tidy compile_commands.json", "fail")]
+    files = tidy_sources(db.read_text()) if db.exists() else []
+    cases = []
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def finish(name: str, proc: subprocess.Popen[bytes]) -> None:
+        out, _ = proc.communicate()
+        ok = proc.returncode == 0
+        if not ok:
+            sys.stdout.write(out.decode(errors="replace"))
+        cases.append(Case(f"server/clang-tidy {name}", "pass" if ok else "fail"))
+
+    for f in files:
+        argv = ["chroot", str(mnt), "clang-tidy", "--quiet", "-p", f"/{CHROOT_BUILD}", f]
+        if len(procs) >= int(JOBS):
+            finish(*procs.pop(0))
+        procs.append((f.removeprefix(f"/{CHROOT_SRC}/"),
+                      subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)))
+    for name, proc in procs:
+        finish(name, proc)
+    return cases
+
+
 def parse_junit(text: str) -> list[Case]:
     cases = []
     for tc in ET.fromstring(text).iter("testcase"):
@@ -176,6 +214,8 @@ def run_all(parts: list[str]) -> list[Case]:
             progress(str(e))
             return [Case("server/build", "fail")]
         cases.append(Case("server/build", "pass"))
+        if "tidy" in parts:
+            cases += tidy(mnt)
         if "unit" in parts:
             cases += unit_tests(mnt)
         if "mount-test" in parts:
@@ -185,10 +225,10 @@ def run_all(parts: list[str]) -> list[Case]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="build and test fuse4fs in the dev box")
-    ap.add_argument("what", choices=("build", "unit", "mount-test", "all"))
+    ap.add_argument("what", choices=("build", "tidy", "unit", "mount-test", "all"))
     args = ap.parse_args(argv)
-    parts = {"build": [], "unit": ["unit"], "mount-test": ["mount-test"],
-             "all": ["unit", "mount-test"]}[args.what]
+    parts = {"build": [], "tidy": ["tidy"], "unit": ["unit"], "mount-test": ["mount-test"],
+             "all": ["tidy", "unit", "mount-test"]}[args.what]
     cases = run_all(parts)
     for c in cases:
         if c.status != "pass":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import unittest
 
 from lablib import server
@@ -27,6 +28,19 @@ class ParseJunit(unittest.TestCase):
             ("server/unit/Open.BadMagic", "fail"),
             ("server/unit/Open.Loop", "skip"),
         ])
+
+
+class TidySources(unittest.TestCase):
+    def test_only_server_sources(self) -> None:
+        db = json.dumps([
+            {"file": "/lab/src/server/src/ops/dir.cc"},
+            {"file": "/lab/src/server/src/main.cc"},
+            {"file": "/lab/src/server/src/main.cc"},
+            {"file": "/lab/build/generated.cc"},
+            {"file": "/usr/src/googletest/gtest-all.cc"},
+        ])
+        self.assertEqual(server.tidy_sources(db),
+                         ["/lab/src/server/src/main.cc", "/lab/src/server/src/ops/dir.cc"])
 
 
 if __name__ == "__main__":
