@@ -66,4 +66,5 @@ unset FUSE_IOMAP_MOUNT
 grep -q 'fuse_iomap' /proc/modules || fail "fuse_iomap unloaded itself"
 
 python3 "$here/pytest_compare.py" "$LAB_OUT/libfuse-pytest-fuse.xml" \
-	"$LAB_OUT/libfuse-pytest-iomap.xml" "$LAB_OUT/libfuse-pytest.txt"
+	"$LAB_OUT/libfuse-pytest-iomap.xml" "$LAB_OUT/libfuse-pytest.txt" \
+	"$here/libfuse-pytest.expected"

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 """Compare two junit reports of libfuse's pytest suite, side by side.
 
-usage: pytest_compare.py STOCK.xml IOMAP.xml TABLE.txt
+usage: pytest_compare.py STOCK.xml IOMAP.xml TABLE.txt [EXPECTED]
 
 Writes one line per test to TABLE.txt ("STOCK IOMAP NAME", status pass,
 fail, skip or missing), then the counts, and prints the tests whose
 status differs with the first line of the failure message.  Exits 1 if a
-test that passes on the stock client does not pass on fuse_iomap.
+test that passes on the stock client does not pass on fuse_iomap, unless
+EXPECTED (tests/vm/libfuse-pytest.expected) lists it with a reason; an
+entry of EXPECTED that passes on both also exits 1 (the list is stale).
 """
 
 from __future__ import annotations
@@ -37,11 +39,25 @@ def results(path: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+def expected(path: str) -> dict[str, str]:
+    """Test id -> reason, from the expected-differences list."""
+    out: dict[str, str] = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, _, why = line.partition("\t")
+            out[name.strip()] = why.strip() or "no reason given"
+    return out
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 2
     stock, iomap = results(argv[1]), results(argv[2])
+    known = expected(argv[4]) if len(argv) == 5 else {}
     names = sorted(set(stock) | set(iomap))
     counts = {side: {"pass": 0, "fail": 0, "skip": 0, "missing": 0}
               for side in ("stock", "iomap")}
@@ -53,9 +69,14 @@ def main(argv: list[str]) -> int:
         counts["iomap"][i] += 1
         lines.append(f"{s:8} {i:8} {n}")
         if s != i:
-            diffs.append(f"  {n}: /dev/fuse {s}, fuse_iomap {i}: {iw or sw}")
-            if s == "pass":
+            why = f" (expected: {known[n]})" if n in known else ""
+            diffs.append(f"  {n}: /dev/fuse {s}, fuse_iomap {i}{why}: {iw or sw}")
+            if s == "pass" and n not in known:
                 regressions += 1
+        elif n in known and s == "pass":
+            diffs.append(f"  {n}: listed as expected to differ, but {s} on both: "
+                         "remove it from the list")
+            regressions += 1
     with open(argv[3], "w") as f:
         f.write(f"{'fuse':8} {'iomap':8} test\n")
         f.write("\n".join(lines) + "\n\n")
