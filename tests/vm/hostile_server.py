@@ -409,17 +409,32 @@ class OpsServer(Server):
             self.send("setlk", unique)
 
 
-def create_checks(chk: Checker, mnt: str) -> None:
-    """CREATE and TMPFILE: malformed replies, ENOSYS fallbacks."""
+def serve(mnt: str, server_cls: type) -> tuple:
+    """Mount fuse_iomap on @mnt, served by a new @server_cls on its own
+    channel; returns the server, the mount's path prefix, and err(op),
+    which runs @op in a child and returns its errno name ("HANG" if it
+    never finishes)."""
     fd = os.open("/dev/fuse_iomap", os.O_RDWR)
     mount(fd, mnt)
-    srv = OpsServer(fd)
+    srv = server_cls(fd)
     srv.thread.start()
     p = f"{mnt}/"
 
     def err(op: str) -> str:
         status, out = in_child(errno_of(p, op), timeout=20)
         return out if status is not None else "HANG"
+    return srv, p, err
+
+
+def unmount(chk: Checker, mnt: str, srv, tag: str) -> None:
+    """Unmount what serve() mounted and wait for its server to finish."""
+    chk.expect(f"{tag}: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
+    srv.thread.join(5)
+
+
+def create_checks(chk: Checker, mnt: str) -> None:
+    """CREATE and TMPFILE: malformed replies, ENOSYS fallbacks."""
+    srv, p, err = serve(mnt, OpsServer)
 
     def creat(name: str) -> str:
         return err(f"os.close(os.open('{p}{name}', os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))")
@@ -453,23 +468,14 @@ def create_checks(chk: Checker, mnt: str) -> None:
                (err(f"os.open('{mnt}', os.O_TMPFILE | os.O_RDWR)"), srv.tmpfiles),
                ("ENOTSUP", 2))
 
-    chk.expect("create: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
-    srv.thread.join(5)
+    unmount(chk, mnt, srv, "create")
     chk.expect("create: server write errors",
                sorted({w for w, _ in srv.write_errors}), ["c_short", "tmpfile-short"])
 
 
 def access_checks(chk: Checker, mnt: str) -> None:
     """ACCESS: the server's answers to access(2) and chdir(2)."""
-    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
-    mount(fd, mnt)
-    srv = OpsServer(fd)
-    srv.thread.start()
-    p = f"{mnt}/"
-
-    def err(op: str) -> str:
-        status, out = in_child(errno_of(p, op), timeout=20)
-        return out if status is not None else "HANG"
+    srv, p, err = serve(mnt, OpsServer)
 
     def access(name: str, mode: str) -> str:
         return in_child(f"import os; print(os.access('{p}{name}', {mode}))", 20)[1]
@@ -482,19 +488,14 @@ def access_checks(chk: Checker, mnt: str) -> None:
     chk.expect("access: ENOSYS remembered", (access("noaccess", "os.R_OK"), len(srv.access)),
                ("True", 4))
 
-    chk.expect("access: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
-    srv.thread.join(5)
+    unmount(chk, mnt, srv, "access")
     chk.expect("access: server write errors",
                sorted({w for w, _ in srv.write_errors}), [])
 
 
 def release_checks(chk: Checker, mnt: str) -> None:
     """A node's FORGET never overtakes the RELEASE of its last handle."""
-    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
-    mount(fd, mnt)
-    srv = OpsServer(fd)
-    srv.thread.start()
-    p = f"{mnt}/"
+    srv, p, _ = serve(mnt, OpsServer)
     node = NODES["relhold"][0]
     status, out = in_child(f"import os; fd = os.open('{p}relhold', os.O_RDWR); "
                            f"os.unlink('{p}relhold'); os.close(fd); print('closed')", 20)
@@ -508,22 +509,13 @@ def release_checks(chk: Checker, mnt: str) -> None:
     time.sleep(0.5)
     chk.expect("release: FORGET after RELEASE is answered",
                [n for n, _ in srv.forgets if n == node], [node])
-    chk.expect("release: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
-    srv.thread.join(5)
+    unmount(chk, mnt, srv, "release")
     chk.expect("release: server write errors", srv.write_errors, [])
 
 
 def lock_checks(chk: Checker, mnt: str) -> None:
     """GETLK, SETLK(W) and flock on the wire; SETLKW dies with SIGKILL."""
-    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
-    mount(fd, mnt)
-    srv = OpsServer(fd)
-    srv.thread.start()
-    p = f"{mnt}/"
-
-    def err(op: str) -> str:
-        status, out = in_child(errno_of(p, op), timeout=20)
-        return out if status is not None else "HANG"
+    srv, p, err = serve(mnt, OpsServer)
 
     getlk = ("import fcntl, os, struct\n"
              "fd = os.open('{p}{name}', os.O_RDWR)\n"
@@ -574,23 +566,14 @@ def lock_checks(chk: Checker, mnt: str) -> None:
     child.kill()
     child.wait(10)
     chk.expect("setlkw: SIGKILL ends the wait within 2 s", time.monotonic() - start < 2.0, True)
-    chk.expect("locks: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
-    srv.thread.join(5)
+    unmount(chk, mnt, srv, "locks")
     chk.expect("locks: server write errors",
                sorted({w for w, _ in srv.write_errors}), [])
 
 
 def statx_checks(chk: Checker, mnt: str) -> None:
     """STATX for the birth time; bad replies; ENOSYS falls back to GETATTR."""
-    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
-    mount(fd, mnt)
-    srv = OpsServer(fd)
-    srv.thread.start()
-    p = f"{mnt}/"
-
-    def err(op: str) -> str:
-        status, out = in_child(errno_of(p, op), timeout=20)
-        return out if status is not None else "HANG"
+    srv, p, err = serve(mnt, OpsServer)
 
     def birth(name: str) -> str:
         status, out = in_child(
@@ -606,22 +589,13 @@ def statx_checks(chk: Checker, mnt: str) -> None:
     chk.expect("statx: ENOSYS falls back to GETATTR", birth("sxnosys") != "EIO", True)
     chk.expect("statx: ENOSYS remembered",
                (birth("sxgood") != "1234567890", srv.statx_calls[-1]), (True, "sxnosys"))
-    chk.expect("statx: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
-    srv.thread.join(5)
+    unmount(chk, mnt, srv, "statx")
     chk.expect("statx: server write errors", srv.write_errors, [])
 
 
 def plus_checks(chk: Checker, mnt: str) -> None:
     """READDIRPLUS: entries made from listings, malformed listings refused."""
-    fd = os.open("/dev/fuse_iomap", os.O_RDWR)
-    mount(fd, mnt)
-    srv = PlusServer(fd)
-    srv.thread.start()
-    p = f"{mnt}/"
-
-    def err(op: str) -> str:
-        status, out = in_child(errno_of(p, op), timeout=20)
-        return out if status is not None else "HANG"
+    srv, p, err = serve(mnt, PlusServer)
 
     chk.expect("plus: stat a file first", err(f"os.stat('{p}file')"), "OK")
     status, out = in_child(f"import os; print(sorted(os.listdir('{p}plusgood')))", 20)
@@ -652,8 +626,7 @@ def plus_checks(chk: Checker, mnt: str) -> None:
         f.write("2")
     time.sleep(0.5)
     chk.expect("plus: kept lookups returned at eviction", dict(srv.forgets).get(50), 2)
-    chk.expect("plus: umount", subprocess.run(["umount", mnt], check=False).returncode, 0)
-    srv.thread.join(5)
+    unmount(chk, mnt, srv, "plus")
     chk.expect("plus: server write errors", srv.write_errors, [])
 
 
