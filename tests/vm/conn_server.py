@@ -34,7 +34,6 @@ import ctypes
 import errno
 import fcntl
 import os
-import select
 import signal
 import struct
 import subprocess
@@ -64,9 +63,8 @@ class ConnServer(Server):
     """Answers every name with a regular file and records the traffic."""
 
     def __init__(self, fd: int, minor: int = 31, out_fd: int | None = None) -> None:
-        super().__init__(fd)
+        super().__init__(fd, out_fd)
         self.minor = minor
-        self.out_fd = fd if out_fd is None else out_fd
         self.lock = threading.Lock()
         self.lookups: dict[int, int] = {}
         self.forgotten: dict[int, int] = {}
@@ -75,40 +73,16 @@ class ConnServer(Server):
         self.interrupts: list[tuple[int, int, int]] = []  # (hdr unique, arg, len)
         self.intr_seen = threading.Condition(self.lock)
         self.bad: list[str] = []
-        self.close_on_stop = True
         self.deleted: set[str] = set()
 
-    def send(self, what: str, unique: int, payload: bytes = b"", error: int = 0,
-             length: int | None = None) -> None:
-        hdr_len = OUT_HDR.size + len(payload) if length is None else length
-        try:
-            os.write(self.out_fd, OUT_HDR.pack(hdr_len, error, unique) + payload)
-        except OSError as e:
-            self.write_errors.append((what, e.errno))
-
-    def loop(self) -> None:
-        while True:
-            # Poll, so that a stop request is seen while nothing comes.
-            if self.die_now.is_set():
-                if self.close_on_stop:
-                    os.close(self.fd)
-                return
-            ready, _, _ = select.select([self.fd], [], [], 0.2)
-            if not ready:
-                continue
-            try:
-                msg = os.read(self.fd, 1 << 20)
-            except OSError:
-                return
-            if not msg:
-                return
-            hdr = IN_HDR.unpack_from(msg)
-            length, opcode, unique, nodeid = hdr[0], hdr[1], hdr[2], hdr[3]
-            if length != len(msg):
-                self.bad.append(f"opcode {opcode}: len {length} != read {len(msg)}")
-            with self.lock:
-                self.opcodes[opcode] = self.opcodes.get(opcode, 0) + 1
-            self.handle(opcode, unique, nodeid, msg[IN_HDR.size:])
+    def dispatch(self, msg: bytes) -> None:
+        hdr = IN_HDR.unpack_from(msg)
+        length, opcode = hdr[0], hdr[1]
+        if length != len(msg):
+            self.bad.append(f"opcode {opcode}: len {length} != read {len(msg)}")
+        with self.lock:
+            self.opcodes[opcode] = self.opcodes.get(opcode, 0) + 1
+        super().dispatch(msg)
 
     def forget(self, nodeid: int, nlookup: int) -> None:
         with self.lock:

@@ -111,8 +111,11 @@ class Server:
 
     init_flags = 0
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, out_fd: int | None = None) -> None:
         self.fd = fd
+        # Replies may go out through another channel of the connection.
+        self.out_fd = fd if out_fd is None else out_fd
+        self.close_on_stop = True
         self.lookups: list[str] = []
         self.forgets: list[tuple[int, int]] = []  # (node id, nlookup)
         self.write_errors: list[tuple[str, int]] = []
@@ -125,7 +128,7 @@ class Server:
              length: int | None = None) -> None:
         hdr_len = OUT_HDR.size + len(payload) if length is None else length
         try:
-            os.write(self.fd, OUT_HDR.pack(hdr_len, error, unique) + payload)
+            os.write(self.out_fd, OUT_HDR.pack(hdr_len, error, unique) + payload)
         except OSError as e:
             self.write_errors.append((what, e.errno))
 
@@ -134,7 +137,8 @@ class Server:
             # Poll so that die_now also works while no request comes: a
             # thread blocked in read() would keep the channel open.
             if self.die_now.is_set():
-                os.close(self.fd)
+                if self.close_on_stop:
+                    os.close(self.fd)
                 return
             ready, _, _ = select.select([self.fd], [], [], 0.2)
             if not ready:
@@ -145,10 +149,13 @@ class Server:
                 return
             if not msg:
                 return
-            (_len, opcode, unique, nodeid, _uid, _gid, _pid, _ext,
-             _pad) = IN_HDR.unpack_from(msg)
-            body = msg[IN_HDR.size:]
-            self.handle(opcode, unique, nodeid, body)
+            self.dispatch(msg)
+
+    def dispatch(self, msg: bytes) -> None:
+        """Decode one request read from the channel and handle it."""
+        (_len, opcode, unique, nodeid, _uid, _gid, _pid, _ext,
+         _pad) = IN_HDR.unpack_from(msg)
+        self.handle(opcode, unique, nodeid, msg[IN_HDR.size:])
 
     def handle(self, opcode: int, unique: int, nodeid: int, body: bytes) -> None:
         if opcode == FUSE_INIT:
