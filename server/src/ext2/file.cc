@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "ext2/error.h"
+#include "ext2/unwritten.h"
 #include "util/log.h"
 
 namespace f4::ext2 {
@@ -12,6 +14,30 @@ namespace f4::ext2 {
 namespace {
 // ext2fs_file_read/write take an unsigned int count.
 constexpr size_t kMaxChunk = 1u << 30;
+// Blocks written to an unwritten run per io_channel call (bounds the
+// bounce buffer).
+constexpr uint64_t kRunChunkBlocks = 256;
+
+// Put the bytes of [@off, @off + @buf.size()) that fall into unwritten
+// run @run into its blocks, zero-filling the rest of them.
+Result<void> fill_run(const Guard& g, const UnwrittenRun& run, uint64_t off,
+                      std::span<const char> buf) {
+  const uint64_t bs = g.fs()->blocksize;
+  const uint64_t end = off + buf.size();
+  std::vector<char> block_buf;
+  for (uint64_t done = 0; done < run.len; done += kRunChunkBlocks) {
+    uint64_t n = std::min(kRunChunkBlocks, run.len - done);
+    uint64_t chunk_off = (run.lblk + done) * bs;
+    uint64_t chunk_end = chunk_off + n * bs;
+    block_buf.assign(n * bs, '\0');
+    uint64_t from = std::max(off, chunk_off), to = std::min(end, chunk_end);
+    if (from < to)
+      std::copy_n(buf.data() + (from - off), to - from, block_buf.data() + (from - chunk_off));
+    F4_CHECK(
+        io_channel_write_blk64(g.fs()->io, run.pblk + done, static_cast<int>(n), block_buf.data()));
+  }
+  return {};
+}
 }  // namespace
 
 Result<File> File::open(const Guard& g, InodeNum ino, Mode mode) {
@@ -62,6 +88,43 @@ Result<ByteLen> File::write(ByteOffset off, std::span<const char> buf) {
   if (end > size().get())
     F4_CHECK(ext2fs_file_set_size2(f_, end));
   return ByteLen(done);
+}
+
+Result<ByteLen> write_data(const Guard& g, InodeNum ino, ByteOffset off,
+                           std::span<const char> buf) {
+  const uint64_t start = off.get(), end = start + buf.size();
+  if (end < start)
+    return util::fail_errno(EFBIG);
+  F4_TRY_VOID(g.require_writable());
+  if (buf.empty())
+    return ByteLen(0);
+  const uint64_t bs = g.fs()->blocksize;
+  const uint64_t first = start / bs, last = (end - 1) / bs;
+  auto runs = F4_TRY(unwritten_runs(g, ino, first, last - first + 1));
+  // Data first, then the flag: a crash in between leaves zeroes, never
+  // stale blocks.
+  for (const auto& run : runs)
+    F4_TRY_VOID(fill_run(g, run, start, buf));
+  if (!runs.empty())
+    F4_TRY_VOID(mark_written(g, ino, first, last - first + 1));
+  // The rest, between the runs, through libext2fs; opened after
+  // mark_written so the File's copy of the inode is current.
+  auto f = F4_TRY(File::open(g, ino, File::Mode::kWrite));
+  uint64_t pos = start;
+  auto gap = [&](uint64_t to) -> Result<void> {
+    if (pos < to)
+      F4_TRY_VOID(f.write(ByteOffset(pos), buf.subspan(pos - start, to - pos)));
+    return {};
+  };
+  for (const auto& run : runs) {
+    F4_TRY_VOID(gap(std::max(pos, run.lblk * bs)));
+    pos = std::min(end, (run.lblk + run.len) * bs);
+  }
+  F4_TRY_VOID(gap(end));
+  if (end > f.size().get())
+    F4_TRY_VOID(f.set_size(ByteLen(end)));
+  F4_TRY_VOID(f.close());
+  return ByteLen(buf.size());
 }
 
 Result<void> File::set_size(ByteLen size) {

@@ -42,4 +42,13 @@ class File {
   ext2_file_t f_;
 };
 
+// Write @buf at @off into regular file @ino and grow i_size to cover it.
+// Bytes bound for unwritten (preallocated) blocks go straight to those
+// blocks, the rest of each such block zeroed, and the blocks are then
+// flagged written with mark_written() (ext2/unwritten.h), never through
+// libext2fs's own conversion; holes and written blocks go through
+// File::write.  Opens its own File: hold no other File on @ino.
+[[nodiscard]] Result<ByteLen> write_data(const Guard& g, InodeNum ino, ByteOffset off,
+                                         std::span<const char> buf);
+
 }  // namespace f4::ext2

@@ -35,9 +35,7 @@ Result<size_t> write(const Guard& g, InodeNum ino, ByteOffset off, std::span<con
     if (!inode.is_reg())
       return util::fail_errno(EINVAL);
   }
-  auto f = F4_TRY(ext2::File::open(g, ino, ext2::File::Mode::kWrite));
-  ByteLen n = F4_TRY(f.write(off, data));
-  F4_TRY_VOID(f.close());
+  ByteLen n = F4_TRY(ext2::write_data(g, ino, off, data));
   Inode inode = F4_TRY(ext2::read_inode(g, ino));
   Timespec t = ext2::now();
   inode.set_time(TimeField::kMtime, t);
