@@ -17,11 +17,12 @@ written):
   man/man8/.
 
 The host kernel has /dev/fuse and loop devices, so FUSE mounts made in the
-chroot work: the host mount test (tests/server/) runs there too.
+chroot work: the host mount test and the fio write-and-verify jobs
+(tests/server/) run there too.
 
 `lab build --part server` builds; `scripts/check` runs clang-tidy on every
 source (server/.clang-tidy) and the tests.  By hand:
-    python3 -m lablib.server build|tidy|unit|mount-test|all     (from scripts/)
+    python3 -m lablib.server build|tidy|unit|mount-test|fio|all     (from scripts/)
 """
 
 from __future__ import annotations
@@ -197,6 +198,25 @@ def mount_tests(mnt: Path) -> list[Case]:
     return cases
 
 
+def fio_tests(mnt: Path) -> list[Case]:
+    """tests/server/fio-verify.sh; one Case per step line it prints."""
+    _, work, _ = _paths()
+    results = work / "build" / "fio-verify-results.txt"
+    results.unlink(missing_ok=True)
+    rc = _in(mnt, f"/{CHROOT_SRC}/tests/server/fio-verify.sh", f"/{CHROOT_BUILD}/fuse4fs",
+             f"/{CHROOT_BUILD}/fio-verify-results.txt", check=False)
+    cases = []
+    if results.exists():
+        for line in results.read_text().splitlines():
+            status, _, name = line.partition(" ")
+            cases.append(Case(f"server/fio/{name}", status))
+    if rc != 0 and all(c.status != "fail" for c in cases):
+        cases.append(Case(f"server/fio/test script (exit {rc})", "fail"))
+    if not cases:
+        cases.append(Case("server/fio/test script ran", "fail"))
+    return cases
+
+
 def build_and_publish() -> Path:
     """`lab build --part server`: build fuse4fs (and libfuse if missing)."""
     ensure_libfuse()
@@ -220,15 +240,17 @@ def run_all(parts: list[str]) -> list[Case]:
             cases += unit_tests(mnt)
         if "mount-test" in parts:
             cases += mount_tests(mnt)
+        if "fio" in parts:
+            cases += fio_tests(mnt)
     return cases
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="build and test fuse4fs in the dev box")
-    ap.add_argument("what", choices=("build", "tidy", "unit", "mount-test", "all"))
+    ap.add_argument("what", choices=("build", "tidy", "unit", "mount-test", "fio", "all"))
     args = ap.parse_args(argv)
     parts = {"build": [], "tidy": ["tidy"], "unit": ["unit"], "mount-test": ["mount-test"],
-             "all": ["tidy", "unit", "mount-test"]}[args.what]
+             "fio": ["fio"], "all": ["tidy", "unit", "mount-test", "fio"]}[args.what]
     cases = run_all(parts)
     for c in cases:
         if c.status != "pass":
