@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "ext2/error.h"
 #include "ext2/test_image.h"
 #include "ops/ops.h"
 
@@ -147,6 +148,38 @@ TEST_F(UnwrittenTest, RandomSingleBlocksSplitThenMerge) {
     at += x.len;
   }
   EXPECT_EQ(at, kBlocks);
+}
+
+// A split that needs a new tree block when none is free fails with
+// ENOSPC and leaves the extents exactly as they were.
+TEST_F(UnwrittenTest, SplitWithoutSpaceChangesNothing) {
+  auto g = fs_->lock();
+  InodeNum ino = prealloc(g, "f", 64);
+  // Take every free block, to give them back at the end.
+  std::vector<blk64_t> taken;
+  for (blk64_t b = 0;;) {
+    if (ext2fs_new_block2(g.fs(), b, nullptr, &b))
+      break;
+    ext2fs_block_alloc_stats2(g.fs(), b, +1);
+    taken.push_back(b);
+  }
+  ASSERT_FALSE(taken.empty());
+  // Every other block: the extents outgrow the four slots in the inode.
+  Result<void> r;
+  std::vector<Leaf> before;
+  uint64_t blk = 0;
+  for (; blk < 64 && r.ok(); blk += 2) {
+    before = leaves(g, ino);
+    r = mark_written(g, ino, blk, 1);
+  }
+  ASSERT_FALSE(r.ok()) << "no split was needed";
+  EXPECT_EQ(to_errno(r.error()), ENOSPC);
+  EXPECT_EQ(leaves(g, ino), before) << "block " << blk - 2;
+  for (blk64_t b : taken)
+    ext2fs_block_alloc_stats2(g.fs(), b, -1);
+  // With space back, the same conversion works.
+  ASSERT_TRUE(mark_written(g, ino, blk - 2, 1).ok());
+  EXPECT_EQ(leaves(g, ino).size(), before.size() + 2);
 }
 
 TEST_F(UnwrittenTest, RefusedReadOnly) {
