@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ext2/error.h"
 #include "fuse/nodeid.h"
@@ -53,10 +56,16 @@ void serve(fuse_req_t req, const char* op, Fn&& fn) noexcept {
 }
 
 // Call an ops/ function under the Guard; the Guard is dropped on return,
-// before the reply.
+// before the reply.  Once the image is closed (DESTROY, or the session
+// ending) a request still in flight on another thread, or one after a
+// second INIT, finds no filesystem: it fails with EIO.
 template <class Fn>
-auto locked(Request& r, Fn&& fn) {
+auto locked(Request& r, Fn&& fn) -> decltype(fn(std::declval<ext2::Guard&>())) {
   auto g = r.server().fs().lock();
+  if (g.closed()) {
+    F4_WARN("%s after the filesystem was closed: EIO", r.op());
+    return util::fail_errno(EIO);
+  }
   return fn(g);
 }
 
@@ -64,10 +73,26 @@ InodeNum ino_of(Request& r, fuse_ino_t node) {
   return r.server().opts().node_ids.to_ino(node);
 }
 
+// The kernel counts a lookup only for an entry it received: when the
+// reply cannot be delivered (the request was interrupted, the connection
+// is gone) the reference taken for it is dropped again, or the inode
+// would stay referenced (and, if unlinked, allocated) forever.
+void undo_lookups(Request& r, std::span<const InodeNum> inos) {
+  if (inos.empty())
+    return;
+  auto res = locked(r, [&](auto& g) -> util::Result<void> {
+    for (InodeNum ino : inos)
+      ops::forget(g, ino, 1);
+    return {};
+  });
+  (void)res;  // closed: the references are gone with the table
+}
+
 void reply_entry_or_fail(Request& r, const util::Result<ops::Entry>& e, InodeNum blame) {
   if (!e.ok())
     return r.fail(e.error(), blame);
-  r.reply_entry(to_param(r.server(), *e));
+  if (!r.reply_entry(to_param(r.server(), *e)))
+    undo_lookups(r, std::span(&e->ino, 1));
 }
 
 }  // namespace
@@ -83,9 +108,14 @@ static void f4_init(void* userdata, fuse_conn_info* conn) noexcept {
 
 static void f4_destroy(void* userdata) noexcept {
   auto* s = static_cast<Server*>(userdata);
-  auto r = s->fs().close();
-  if (!r.ok()) {
-    F4_ERROR("closing the filesystem failed: %s", ext2::describe(r.error()));
+  try {
+    auto r = s->fs().close();
+    if (!r.ok()) {
+      F4_ERROR("closing the filesystem failed: %s", ext2::describe(r.error()));
+      s->close_failed = true;
+    }
+  } catch (const std::exception& e) {
+    F4_ERROR("closing the filesystem failed: %s", e.what());
     s->close_failed = true;
   }
 }
@@ -98,7 +128,8 @@ static void f4_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexc
       // this server changes the filesystem.
       fuse_entry_param p{};
       p.entry_timeout = r.server().opts().entry_timeout_s;
-      return r.reply_entry(p);
+      (void)r.reply_entry(p);  // no reference taken
+      return;
     }
     reply_entry_or_fail(r, e, ino_of(r, parent));
   });
@@ -106,21 +137,23 @@ static void f4_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexc
 
 static void f4_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) noexcept {
   serve(req, "forget", [&](Request& r) {
-    locked(r, [&](auto& g) {
+    auto res = locked(r, [&](auto& g) -> util::Result<void> {
       ops::forget(g, ino_of(r, ino), nlookup);
-      return 0;
+      return {};
     });
+    (void)res;  // nothing to forget once closed
     r.reply_none();
   });
 }
 
 static void f4_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* list) noexcept {
   serve(req, "forget_multi", [&](Request& r) {
-    locked(r, [&](auto& g) {
+    auto res = locked(r, [&](auto& g) -> util::Result<void> {
       for (size_t i = 0; i < count; i++)
         ops::forget(g, ino_of(r, list[i].ino), list[i].nlookup);
-      return 0;
+      return {};
     });
+    (void)res;  // nothing to forget once closed
     r.reply_none();
   });
 }
@@ -266,7 +299,8 @@ static void f4_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
       return r.fail(e.error(), ino_of(r, parent));
     fi->keep_cache = 1;
     auto p = to_param(r.server(), *e);
-    r.reply_create(p, fi);
+    if (!r.reply_create(p, fi))
+      undo_lookups(r, std::span(&e->ino, 1));
   });
 }
 
@@ -281,7 +315,7 @@ static void f4_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     });
     if (!n.ok())
       return r.fail(n.error(), ino_of(r, ino));
-    r.reply_buf(std::string_view(buf.data(), *n));
+    (void)r.reply_buf(std::string_view(buf.data(), *n));
   });
 }
 
@@ -347,12 +381,19 @@ static void f4_fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) noexc
   });
 }
 
+// The size of a readdirplus entry with a one-byte name: fuse_entry_out
+// (128 bytes) and fuse_dirent (24 bytes, the name padded to 8).
+constexpr size_t kMinDirentPlus = 128 + 24 + 8;
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
   serve(req, plus ? "readdirplus" : "readdir", [&](Request& r) {
     if (off < 0)
       return r.reply_err(EINVAL);
     std::string buf(size, '\0');
     size_t used = 0;
+    std::vector<InodeNum> sent;  // readdirplus: the references in buf
+    if (plus)
+      sent.reserve(size / kMinDirentPlus + 1);
     auto res = locked(r, [&](auto& g) {
       return ops::readdir(
           g, ino_of(r, ino), static_cast<uint64_t>(off), [&](const ops::DirItem& it) {
@@ -390,13 +431,18 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
             }
             if (need > room)
               return false;
+            if (plus && it.name != "." && it.name != "..")
+              sent.push_back(it.ino);
             used += need;
             return true;
           });
     });
-    if (!res.ok())
+    if (!res.ok()) {
+      undo_lookups(r, sent);
       return r.fail(res.error(), ino_of(r, ino));
-    r.reply_buf(std::string_view(buf.data(), used));
+    }
+    if (!r.reply_buf(std::string_view(buf.data(), used)))
+      undo_lookups(r, sent);
   });
 }
 
@@ -428,7 +474,7 @@ static void reply_sized(Request& r, const std::string& data, size_t size) {
     return r.reply_xattr(data.size());
   if (data.size() > size)
     return r.reply_err(ERANGE);
-  r.reply_buf(data);
+  (void)r.reply_buf(data);
 }
 
 static void f4_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
