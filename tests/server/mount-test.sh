@@ -109,6 +109,47 @@ umount_fs() {
 	fi
 }
 
+# A write that runs out of space part-way returns the bytes it wrote, and
+# the file's size is exactly what the writer was told.
+short_write_on_enospc() {
+	local saved=$img
+	img=$work/small.img
+	mke2fs -q -F -t ext4 -b 4096 "$img" 16M
+	mount_fs
+	python3 - "$mnt/fill" "$work/total" <<'PY'
+import errno
+import os
+import sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+total = 0
+chunk = b"z" * 100003  # not block-aligned: the last write straddles the end
+while True:
+    try:
+        n = os.write(fd, chunk)
+    except OSError as e:
+        assert e.errno == errno.ENOSPC, e
+        break
+    total += n
+os.close(fd)
+size = os.stat(sys.argv[1]).st_size
+print(f"wrote {total} bytes, size {size}")
+assert total > 0 and size == total, (total, size)
+with open(sys.argv[1], "rb") as f:
+    assert f.read() == b"z" * total
+with open(sys.argv[2], "w") as f:
+    f.write(str(total))
+PY
+	umount_fs
+	e2fsck -fn "$img"
+	# the size on disk, not the kernel's cached one
+	local size
+	size=$(debugfs -R 'stat /fill' "$img" 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "Size:") { print $(i + 1); exit } }')
+	echo "size on disk: $size, reported written: $(cat "$work/total")"
+	[[ $size -eq $(cat "$work/total") ]]
+	img=$saved
+}
+
 check_privileges() {
 	local status
 	status=/proc/$(cat "$work/server.pid")/status
@@ -430,6 +471,7 @@ step "mount -t fuse4fs -o ro,noauto,nofail,x-test=1" mount_type
 step "an fstab line mounts read-write (mount -T)" mount_fstab
 step "mount.fuse4fs -f (fake) does not mount" \
 	bash -c "'$helper' -f '$img' '$mnt' && ! mountpoint -q '$mnt'"
+step "ENOSPC part-way through a write: a short write, i_size matches" short_write_on_enospc
 bad_inputs
 for policy in continue remount-ro panic; do
 	step "corruption found while mounted, errors=$policy" corrupt_while_mounted "$policy"
