@@ -109,6 +109,95 @@ umount_fs() {
 	fi
 }
 
+# wait_exited: until the server has exited (server.rc is written).
+wait_exited() {
+	local i
+	for i in $(seq 300); do
+		[[ -e $work/server.rc ]] && return 0
+		sleep 0.1
+	done
+	echo "the server did not exit" >&2
+	return 1
+}
+
+# wait_unmounted: until the mount is gone (the unmount helper detaches it
+# after the unprivileged server exited).
+wait_unmounted() {
+	local i
+	for i in $(seq 100); do
+		mountpoint -q "$mnt" || return 0
+		sleep 0.1
+	done
+	echo "$mnt is still mounted after the server exited" >&2
+	grep " $mnt " /proc/mounts >&2 || true
+	return 1
+}
+
+# helper_of PID: the pid of the unmount helper forked by server PID (it
+# names itself just after the fork: wait for that).
+helper_of() {
+	local st i
+	for i in $(seq 50); do
+		for st in /proc/[0-9]*/status; do
+			if grep -q '^Name:[[:space:]]*fuse4fs-unmount$' "$st" 2>/dev/null &&
+				grep -q "^PPid:[[:space:]]*$1\$" "$st" 2>/dev/null; then
+				basename "$(dirname "$st")"
+				return 0
+			fi
+		done
+		sleep 0.1
+	done
+	echo "no unmount helper under server $1" >&2
+	return 1
+}
+
+# SIGTERM: the unprivileged server closes the image and exits 0; its
+# helper (CAP_SYS_ADMIN only, holding neither /dev/fuse nor the image)
+# then removes the mount.
+sigterm_unmounts() {
+	mount_fs
+	echo before-term >"$mnt/before-term"
+	local server helper helper_ok=true
+	server=$(cat "$work/server.pid")
+	helper=$(helper_of "$server") || helper_ok=false
+	if $helper_ok; then
+		check_helper "$helper" || helper_ok=false
+	fi
+	kill -TERM "$server"
+	wait_exited
+	[[ $(cat "$work/server.rc") -eq 0 ]]
+	wait_unmounted
+	$helper_ok
+	e2fsck -fn "$img"
+	debugfs -R 'cat /before-term' "$img" 2>/dev/null | grep -qx before-term
+	# the helper has exited too (a zombie until its new parent reaps it)
+	local i
+	for i in $(seq 50); do
+		[[ -e /proc/$helper ]] || return 0
+		grep -q '^State:[[:space:]]*Z' "/proc/$helper/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "the unmount helper is still running" >&2
+	return 1
+}
+
+# check_helper PID: CAP_SYS_ADMIN only, neither /dev/fuse nor the image open.
+check_helper() {
+	grep '^Cap\|^Uid' "/proc/$1/status"
+	grep -q '^CapEff:[[:space:]]*0000000000200000$' "/proc/$1/status"
+	grep -q '^CapPrm:[[:space:]]*0000000000200000$' "/proc/$1/status"
+	grep -q '^CapBnd:[[:space:]]*0000000000200000$' "/proc/$1/status"
+	local fd
+	for fd in "/proc/$1"/fd/*; do
+		case $(readlink "$fd") in
+		/dev/fuse* | "$img")
+			echo "the helper holds $(readlink "$fd")" >&2
+			return 1
+			;;
+		esac
+	done
+}
+
 # A write that runs out of space part-way returns the bytes it wrote, and
 # the file's size is exactly what the writer was told.
 short_write_on_enospc() {
@@ -429,11 +518,16 @@ corrupt_while_mounted() {
 		[[ $err == *"Read-only file system"* ]]
 		;;
 	panic)
-		# the server shuts the mount down: no crash, no more answers
+		# the server shuts the mount down: no crash, no more answers,
+		# and its unmount helper removes the mount
 		! cat "$mnt/good" >/dev/null 2>&1
+		wait_exited
+		wait_unmounted
 		;;
 	esac
-	umount_fs || [[ $policy == panic ]]
+	if [[ $policy != panic ]]; then
+		umount_fs
+	fi
 	grep -q 'corrupt' "$work/server.log" || grep -qi 'structure needs' "$work/server.log"
 	if [[ $policy == panic ]]; then
 		local rc
@@ -471,6 +565,8 @@ step "mount -t fuse4fs -o ro,noauto,nofail,x-test=1" mount_type
 step "an fstab line mounts read-write (mount -T)" mount_fstab
 step "mount.fuse4fs -f (fake) does not mount" \
 	bash -c "'$helper' -f '$img' '$mnt' && ! mountpoint -q '$mnt'"
+step "SIGTERM: the unprivileged server exits 0 and its helper unmounts" sigterm_unmounts
+step "e2fsck -fn is clean after SIGTERM" e2fsck -fn "$img"
 step "ENOSPC part-way through a write: a short write, i_size matches" short_write_on_enospc
 bad_inputs
 for policy in continue remount-ro panic; do

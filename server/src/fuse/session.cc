@@ -2,6 +2,8 @@
 #include "fuse/session.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/xattr.h>
 
 #include <cerrno>
@@ -17,6 +19,7 @@
 #include "fuse/request.h"
 #include "ops/ops.h"
 #include "util/log.h"
+#include "util/unmount_helper.h"
 
 namespace f4::fuse {
 
@@ -577,14 +580,35 @@ int run(Server& server) {
     return kExitFuse;
   }
   server.fs().set_panic_hook(f4_panic, se);
+  // The helper finds the mount by its canonical path; resolve it now,
+  // before the mount: afterwards resolving it would ask this server.
+  std::string mountpoint = so.mountpoint;
+  if (so.unmount_helper) {
+    char* real = realpath(so.mountpoint.c_str(), nullptr);
+    if (real) {
+      mountpoint = real;
+      free(real);
+    }
+  }
   int status = 0;
+  bool helper = false;
   if (fuse_set_signal_handlers(se) != 0) {
     status = kExitFuse;
   } else if (fuse_session_mount(se, so.mountpoint.c_str()) != 0) {
     F4_ERROR("cannot mount on %s", so.mountpoint.c_str());
     status = kExitFuse;
   } else {
-    if (so.after_mount && !so.after_mount()) {
+    if (so.unmount_helper) {
+      auto h = util::start_unmount_helper(mountpoint);
+      if (!h.ok()) {
+        F4_ERROR("cannot start the unmount helper: %s", h.error().c_str());
+        status = kExitFuse;
+      }
+      helper = h.ok();
+    }
+    if (status) {
+      // not serving
+    } else if (so.after_mount && !so.after_mount()) {
       status = kExitPrivilege;
     } else {
       if (!so.foreground)
@@ -596,7 +620,11 @@ int run(Server& server) {
       if (rc < 0)
         status = kExitFuse;
     }
-    fuse_session_unmount(se);
+    // Without privileges the unmount cannot work (libfuse would only
+    // spawn a fusermount3 that fails): the helper detaches the mount once
+    // this process has exited, after the image is closed below.
+    if (!helper)
+      fuse_session_unmount(se);
   }
   fuse_remove_signal_handlers(se);
   // Calls destroy (closing the image) if the kernel never sent DESTROY.
