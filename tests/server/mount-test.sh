@@ -239,6 +239,45 @@ PY
 	img=$saved
 }
 
+# POSIX ACLs checked by the kernel for an unprivileged user (nobody) on
+# an allow_other mount: a deny entry wins over the "other" bits, a named
+# entry grants what the mode does not, and a directory's default ACL is
+# inherited by what is created in it.
+acls_enforced() {
+	chmod 0755 "$work" # mktemp -d made it 0700: nobody could not reach the mount
+	mount_fs -o allow_other
+	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	mkdir "$mnt/acl"
+	echo secret >"$mnt/acl/denied"
+	echo public >"$mnt/acl/allowed"
+	chmod 0644 "$mnt/acl/denied" "$mnt/acl/allowed"
+	setfacl -m u:65534:--- "$mnt/acl/denied"
+	getfacl -n "$mnt/acl/denied"
+	[[ $("${nobody[@]}" cat "$mnt/acl/allowed") == public ]]
+	if "${nobody[@]}" cat "$mnt/acl/denied"; then
+		echo "nobody read a file its ACL denies it" >&2
+		return 1
+	fi
+	mkdir -m 0755 "$mnt/acl/shared"
+	setfacl -m u:65534:rwx -d -m u:65534:rwx "$mnt/acl/shared"
+	"${nobody[@]}" sh -c "echo mine >'$mnt/acl/shared/by-nobody'"
+	touch "$mnt/acl/shared/file"
+	mkdir "$mnt/acl/shared/sub"
+	getfacl -n "$mnt/acl/shared/file" "$mnt/acl/shared/sub"
+	getfacl -n "$mnt/acl/shared/file" | grep -q '^user:65534:rwx'
+	getfacl -n "$mnt/acl/shared/sub" | grep -q '^default:user:65534:rwx'
+	"${nobody[@]}" sh -c "echo deeper >'$mnt/acl/shared/sub/deeper'"
+	# chmod reaches the ACL: a mask of --- takes the named entry's rights
+	chmod 0700 "$mnt/acl/shared/sub"
+	getfacl -n "$mnt/acl/shared/sub" | grep -q '^mask::---'
+	if "${nobody[@]}" ls "$mnt/acl/shared/sub" >/dev/null; then
+		echo "nobody listed a directory after chmod 0700" >&2
+		return 1
+	fi
+	umount_fs
+	e2fsck -fn "$img"
+}
+
 check_privileges() {
 	local status
 	status=/proc/$(cat "$work/server.pid")/status
@@ -565,6 +604,7 @@ step "mount -t fuse4fs -o ro,noauto,nofail,x-test=1" mount_type
 step "an fstab line mounts read-write (mount -T)" mount_fstab
 step "mount.fuse4fs -f (fake) does not mount" \
 	bash -c "'$helper' -f '$img' '$mnt' && ! mountpoint -q '$mnt'"
+step "POSIX ACLs enforced and inherited for a non-root user (allow_other)" acls_enforced
 step "SIGTERM: the unprivileged server exits 0 and its helper unmounts" sigterm_unmounts
 step "e2fsck -fn is clean after SIGTERM" e2fsck -fn "$img"
 step "ENOSPC part-way through a write: a short write, i_size matches" short_write_on_enospc

@@ -107,6 +107,13 @@ static void f4_init(void* userdata, fuse_conn_info* conn) noexcept {
   // Asynchronous reads are fine: every read takes the Guard anyway.
   fuse_set_feature_flag(conn, FUSE_CAP_ASYNC_READ);
   fuse_unset_feature_flag(conn, FUSE_CAP_ATOMIC_O_TRUNC);
+  // The kernel enforces POSIX ACLs (with default_permissions) only when
+  // asked to; the server keeps the mode and ACLs in step and does the
+  // inheritance (ops/acl.h), applying the umask itself, since a default
+  // ACL replaces it.  fuse_iomap.ko does not offer FUSE_POSIX_ACL yet:
+  // there ACLs are stored and inherited, but not enforced.
+  if (fuse_set_feature_flag(conn, FUSE_CAP_POSIX_ACL))
+    fuse_set_feature_flag(conn, FUSE_CAP_DONT_MASK);
 }
 
 static void f4_destroy(void* userdata) noexcept {
