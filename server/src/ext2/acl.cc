@@ -89,11 +89,11 @@ bool acl_create(Acl& acl, uint32_t* mode) {
   for (auto& e : acl) {
     switch (e.tag) {
       case kUserObj:
-        e.perm &= (m >> 6) & 7;
+        e.perm = static_cast<uint16_t>(e.perm & ((m >> 6) & 7));
         m &= (e.perm << 6) | ~0700u;
         break;
       case kOther:
-        e.perm &= m & 7;
+        e.perm = static_cast<uint16_t>(e.perm & m & 7);
         m &= e.perm | ~0007u;
         break;
       case kGroupObj:
@@ -110,7 +110,7 @@ bool acl_create(Acl& acl, uint32_t* mode) {
   }
   AclEntry* g = mask ? mask : group_obj;
   if (g) {
-    g->perm &= (m >> 3) & 7;
+    g->perm = static_cast<uint16_t>(g->perm & ((m >> 3) & 7));
     m &= (g->perm << 3) | ~0070u;
   }
   *mode = m;
@@ -154,11 +154,11 @@ void acl_chmod(Acl& acl, uint32_t mode) {
     has_mask |= e.tag == kMask;
   for (auto& e : acl) {
     if (e.tag == kUserObj)
-      e.perm = (mode >> 6) & 7;
+      e.perm = static_cast<uint16_t>((mode >> 6) & 7);
     else if (e.tag == kOther)
-      e.perm = mode & 7;
+      e.perm = static_cast<uint16_t>(mode & 7);
     else if (e.tag == (has_mask ? kMask : kGroupObj))
-      e.perm = (mode >> 3) & 7;
+      e.perm = static_cast<uint16_t>((mode >> 3) & 7);
   }
 }
 

@@ -21,10 +21,10 @@ TEST(AclTest, ParseFormatRoundTrip) {
   std::string v = format_acl(a);
   EXPECT_EQ(v.size(), 4u + 8 * 5);
   auto b = parse_acl(v);
-  ASSERT_TRUE(b);
-  ASSERT_EQ(b->size(), 5u);
-  EXPECT_EQ((*b)[1].id, 65534u);
-  EXPECT_EQ(format_acl(*b), v);
+  ASSERT_TRUE(b.has_value());
+  ASSERT_EQ(b.value().size(), 5u);
+  EXPECT_EQ(b.value()[1].id, 65534u);
+  EXPECT_EQ(format_acl(b.value()), v);
 }
 
 TEST(AclTest, ParseRejectsMalformed) {
@@ -93,8 +93,8 @@ TEST(AclTest, InheritSetAndChmodOnAnImage) {
     auto acc = ops::getxattr(g, f->ino, kAclAccess);
     ASSERT_TRUE(acc.ok());
     auto acl = parse_acl(*acc);
-    ASSERT_TRUE(acl);
-    EXPECT_EQ(acl->size(), 5u);
+    ASSERT_TRUE(acl.has_value());
+    EXPECT_EQ(acl.value().size(), 5u);
     auto sub = ops::mkdir(g, c, d->ino, "sub", 0777);
     ASSERT_TRUE(sub.ok());
     EXPECT_TRUE(ops::getxattr(g, sub->ino, kAclDefault).ok());  // directories pass it on
@@ -108,8 +108,8 @@ TEST(AclTest, InheritSetAndChmodOnAnImage) {
     sa.mode = 0604;
     ASSERT_TRUE(ops::setattr(g, f->ino, sa).ok());
     acl = parse_acl(*ops::getxattr(g, f->ino, kAclAccess));
-    ASSERT_TRUE(acl);
-    for (const auto& e : *acl) {
+    ASSERT_TRUE(acl.has_value());
+    for (const auto& e : acl.value()) {
       if (e.tag == kMask)
         EXPECT_EQ(e.perm, 0);
       if (e.tag == kUserObj)

@@ -4,6 +4,7 @@
 #include <sys/xattr.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "ext2/acl.h"
 #include "ext2/xattr.h"
@@ -26,23 +27,22 @@ Result<std::optional<std::string>> get_acl(const Guard& g, InodeNum ino, std::st
 Result<NewInodeAcls> inherit_acls(const Guard& g, InodeNum parent, uint32_t perm, uint32_t umask,
                                   bool is_dir) {
   NewInodeAcls out;
+  // No default ACL (or a malformed one, which the kernel ignores too):
+  // the umask applies.
+  out.perm = perm & 07777 & ~umask;
   auto dflt = F4_TRY(get_acl(g, parent, ext2::kAclDefault));
-  std::optional<ext2::Acl> acl;
-  if (dflt)
-    acl = ext2::parse_acl(*dflt);
-  if (!acl) {
-    // No default ACL (or a malformed one, which is ignored as the kernel
-    // ignores it): the umask applies.
-    out.perm = perm & 07777 & ~umask;
+  if (!dflt)
     return out;
-  }
+  auto acl = ext2::parse_acl(*dflt);
+  if (!acl)
+    return out;
   // A default ACL replaces the umask.
   uint32_t mode = perm & 07777;
   if (ext2::acl_create(*acl, &mode))
     out.access = ext2::format_acl(*acl);
   out.perm = mode;
   if (is_dir)
-    out.dflt = *dflt;
+    out.dflt = std::move(dflt);
   return out;
 }
 

@@ -56,6 +56,8 @@ bool keep_only_sys_admin() {
   return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
 }
 
+// Runs in the child of a fork made before any thread exists (libfuse
+// starts its threads only when serving), so it may allocate.
 [[noreturn]] void helper_main(int fd, const std::string& mountpoint, const std::string& dev) {
   // Only the pipe stays open: holding /dev/fuse would keep a dead
   // connection alive, holding the image would keep it busy.
