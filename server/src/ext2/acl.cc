@@ -15,27 +15,27 @@ constexpr uint16_t kUserObj = 0x01, kUser = 0x02, kGroupObj = 0x04, kGroup = 0x0
                    kOther = 0x20;
 constexpr size_t kHeader = 4, kEntry = 8;
 
-uint16_t le16(const char* p) {
+// Little-endian fields at @off of @s; the caller checked the size.
+uint16_t le16(std::string_view s, size_t off) {
   uint16_t v;
-  memcpy(&v, p, 2);
+  memcpy(&v, &s[off], sizeof(v));
   return le16toh(v);
 }
-uint32_t le32(const char* p) {
+uint32_t le32(std::string_view s, size_t off) {
   uint32_t v;
-  memcpy(&v, p, 4);
+  memcpy(&v, &s[off], sizeof(v));
   return le32toh(v);
 }
 
 }  // namespace
 
 std::optional<Acl> parse_acl(std::string_view value) {
-  if (value.size() < kHeader || (value.size() - kHeader) % kEntry || le32(value.data()) != kVersion)
+  if (value.size() < kHeader || (value.size() - kHeader) % kEntry || le32(value, 0) != kVersion)
     return std::nullopt;
   Acl acl;
   int user_obj = 0, group_obj = 0, other = 0, mask = 0, named = 0;
   for (size_t off = kHeader; off < value.size(); off += kEntry) {
-    AclEntry e{le16(value.data() + off), le16(value.data() + off + 2),
-               le32(value.data() + off + 4)};
+    AclEntry e{le16(value, off), le16(value, off + 2), le32(value, off + 4)};
     if (e.perm & ~7u)
       return std::nullopt;
     switch (e.tag) {
