@@ -90,6 +90,7 @@ static int real_main(int argc, char** argv) {
     so.node_ids = fuse::kInodeNodeIds;
   so.foreground = opts->foreground;
   if (drop_to) {
+    so.unmount_helper = true;
     so.after_mount = [to = *drop_to] {
       auto r = util::drop_privileges(to);
       if (!r.ok()) {

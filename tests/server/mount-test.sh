@@ -109,6 +109,175 @@ umount_fs() {
 	fi
 }
 
+# wait_exited: until the server has exited (server.rc is written).
+wait_exited() {
+	local i
+	for i in $(seq 300); do
+		[[ -e $work/server.rc ]] && return 0
+		sleep 0.1
+	done
+	echo "the server did not exit" >&2
+	return 1
+}
+
+# wait_unmounted: until the mount is gone (the unmount helper detaches it
+# after the unprivileged server exited).
+wait_unmounted() {
+	local i
+	for i in $(seq 100); do
+		mountpoint -q "$mnt" || return 0
+		sleep 0.1
+	done
+	echo "$mnt is still mounted after the server exited" >&2
+	grep " $mnt " /proc/mounts >&2 || true
+	return 1
+}
+
+# helper_of PID: the pid of the unmount helper forked by server PID (it
+# names itself just after the fork: wait for that).
+helper_of() {
+	local st i
+	for i in $(seq 50); do
+		for st in /proc/[0-9]*/status; do
+			if grep -q '^Name:[[:space:]]*fuse4fs-unmount$' "$st" 2>/dev/null &&
+				grep -q "^PPid:[[:space:]]*$1\$" "$st" 2>/dev/null; then
+				basename "$(dirname "$st")"
+				return 0
+			fi
+		done
+		sleep 0.1
+	done
+	echo "no unmount helper under server $1" >&2
+	return 1
+}
+
+# SIGTERM: the unprivileged server closes the image and exits 0; its
+# helper (CAP_SYS_ADMIN only, holding neither /dev/fuse nor the image)
+# then removes the mount.
+sigterm_unmounts() {
+	mount_fs
+	echo before-term >"$mnt/before-term"
+	local server helper helper_ok=true
+	server=$(cat "$work/server.pid")
+	helper=$(helper_of "$server") || helper_ok=false
+	if $helper_ok; then
+		check_helper "$helper" || helper_ok=false
+	fi
+	kill -TERM "$server"
+	wait_exited
+	[[ $(cat "$work/server.rc") -eq 0 ]]
+	wait_unmounted
+	$helper_ok
+	e2fsck -fn "$img"
+	debugfs -R 'cat /before-term' "$img" 2>/dev/null | grep -qx before-term
+	# the helper has exited too (a zombie until its new parent reaps it)
+	local i
+	for i in $(seq 50); do
+		[[ -e /proc/$helper ]] || return 0
+		grep -q '^State:[[:space:]]*Z' "/proc/$helper/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "the unmount helper is still running" >&2
+	return 1
+}
+
+# check_helper PID: CAP_SYS_ADMIN only, neither /dev/fuse nor the image open.
+check_helper() {
+	grep '^Cap\|^Uid' "/proc/$1/status"
+	grep -q '^CapEff:[[:space:]]*0000000000200000$' "/proc/$1/status"
+	grep -q '^CapPrm:[[:space:]]*0000000000200000$' "/proc/$1/status"
+	grep -q '^CapBnd:[[:space:]]*0000000000200000$' "/proc/$1/status"
+	local fd
+	for fd in "/proc/$1"/fd/*; do
+		case $(readlink "$fd") in
+		/dev/fuse* | "$img")
+			echo "the helper holds $(readlink "$fd")" >&2
+			return 1
+			;;
+		esac
+	done
+}
+
+# A write that runs out of space part-way returns the bytes it wrote, and
+# the file's size is exactly what the writer was told.
+short_write_on_enospc() {
+	local saved=$img
+	img=$work/small.img
+	mke2fs -q -F -t ext4 -b 4096 "$img" 16M
+	mount_fs
+	python3 - "$mnt/fill" "$work/total" <<'PY'
+import errno
+import os
+import sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+total = 0
+chunk = b"z" * 100003  # not block-aligned: the last write straddles the end
+while True:
+    try:
+        n = os.write(fd, chunk)
+    except OSError as e:
+        assert e.errno == errno.ENOSPC, e
+        break
+    total += n
+os.close(fd)
+size = os.stat(sys.argv[1]).st_size
+print(f"wrote {total} bytes, size {size}")
+assert total > 0 and size == total, (total, size)
+with open(sys.argv[1], "rb") as f:
+    assert f.read() == b"z" * total
+with open(sys.argv[2], "w") as f:
+    f.write(str(total))
+PY
+	umount_fs
+	e2fsck -fn "$img"
+	# the size on disk, not the kernel's cached one
+	local size
+	size=$(debugfs -R 'stat /fill' "$img" 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "Size:") { print $(i + 1); exit } }')
+	echo "size on disk: $size, reported written: $(cat "$work/total")"
+	[[ $size -eq $(cat "$work/total") ]]
+	img=$saved
+}
+
+# POSIX ACLs checked by the kernel for an unprivileged user (nobody) on
+# an allow_other mount: a deny entry wins over the "other" bits, a named
+# entry grants what the mode does not, and a directory's default ACL is
+# inherited by what is created in it.
+acls_enforced() {
+	chmod 0755 "$work" # mktemp -d made it 0700: nobody could not reach the mount
+	mount_fs -o allow_other
+	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	mkdir "$mnt/acl"
+	echo secret >"$mnt/acl/denied"
+	echo public >"$mnt/acl/allowed"
+	chmod 0644 "$mnt/acl/denied" "$mnt/acl/allowed"
+	setfacl -m u:65534:--- "$mnt/acl/denied"
+	getfacl -n "$mnt/acl/denied"
+	[[ $("${nobody[@]}" cat "$mnt/acl/allowed") == public ]]
+	if "${nobody[@]}" cat "$mnt/acl/denied"; then
+		echo "nobody read a file its ACL denies it" >&2
+		return 1
+	fi
+	mkdir -m 0755 "$mnt/acl/shared"
+	setfacl -m u:65534:rwx -d -m u:65534:rwx "$mnt/acl/shared"
+	"${nobody[@]}" sh -c "echo mine >'$mnt/acl/shared/by-nobody'"
+	touch "$mnt/acl/shared/file"
+	mkdir "$mnt/acl/shared/sub"
+	getfacl -n "$mnt/acl/shared/file" "$mnt/acl/shared/sub"
+	getfacl -n "$mnt/acl/shared/file" | grep -q '^user:65534:rwx'
+	getfacl -n "$mnt/acl/shared/sub" | grep -q '^default:user:65534:rwx'
+	"${nobody[@]}" sh -c "echo deeper >'$mnt/acl/shared/sub/deeper'"
+	# chmod reaches the ACL: a mask of --- takes the named entry's rights
+	chmod 0700 "$mnt/acl/shared/sub"
+	getfacl -n "$mnt/acl/shared/sub" | grep -q '^mask::---'
+	if "${nobody[@]}" ls "$mnt/acl/shared/sub" >/dev/null; then
+		echo "nobody listed a directory after chmod 0700" >&2
+		return 1
+	fi
+	umount_fs
+	e2fsck -fn "$img"
+}
+
 check_privileges() {
 	local status
 	status=/proc/$(cat "$work/server.pid")/status
@@ -388,11 +557,16 @@ corrupt_while_mounted() {
 		[[ $err == *"Read-only file system"* ]]
 		;;
 	panic)
-		# the server shuts the mount down: no crash, no more answers
+		# the server shuts the mount down: no crash, no more answers,
+		# and its unmount helper removes the mount
 		! cat "$mnt/good" >/dev/null 2>&1
+		wait_exited
+		wait_unmounted
 		;;
 	esac
-	umount_fs || [[ $policy == panic ]]
+	if [[ $policy != panic ]]; then
+		umount_fs
+	fi
 	grep -q 'corrupt' "$work/server.log" || grep -qi 'structure needs' "$work/server.log"
 	if [[ $policy == panic ]]; then
 		local rc
@@ -430,6 +604,10 @@ step "mount -t fuse4fs -o ro,noauto,nofail,x-test=1" mount_type
 step "an fstab line mounts read-write (mount -T)" mount_fstab
 step "mount.fuse4fs -f (fake) does not mount" \
 	bash -c "'$helper' -f '$img' '$mnt' && ! mountpoint -q '$mnt'"
+step "POSIX ACLs enforced and inherited for a non-root user (allow_other)" acls_enforced
+step "SIGTERM: the unprivileged server exits 0 and its helper unmounts" sigterm_unmounts
+step "e2fsck -fn is clean after SIGTERM" e2fsck -fn "$img"
+step "ENOSPC part-way through a write: a short write, i_size matches" short_write_on_enospc
 bad_inputs
 for policy in continue remount-ro panic; do
 	step "corruption found while mounted, errors=$policy" corrupt_while_mounted "$policy"

@@ -125,8 +125,34 @@ fi
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 10 ] || { cat "$LAB_OUT/fuse4fs-panic.log"; fail "errors=panic exit status $rc, not 10"; }
-umount "$mnt" 2> /dev/null || true
-grep -q " $mnt " /proc/mounts && fail "still mounted after errors=panic"
+# Nobody unmounts here: the server's unmount helper must.
+wait_unmounted() {
+	for _ in $(seq 100); do
+		grep -q " $mnt " /proc/mounts || return 0
+		sleep 0.1
+	done
+	return 1
+}
+wait_unmounted || fail "still mounted after errors=panic"
 dumpe2fs -h "$disk" 2> /dev/null | grep -q '^FS Error count:' || fail "error not recorded"
+
+# SIGTERM: the unprivileged server closes the image, exits 0, and its
+# unmount helper removes the mount.
+must mke2fs -q -F -t ext4 -b 4096 -d "$content" "$disk" 64M
+"$bin/fuse4fs" "$disk" "$mnt" -f -o iomap=required > "$LAB_OUT/fuse4fs-term.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	grep -q " $mnt " /proc/mounts && break
+	sleep 0.1
+done
+must sh -c "echo before-term > '$mnt/before-term'"
+must kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 0 ] || { cat "$LAB_OUT/fuse4fs-term.log"; fail "exit status $rc after SIGTERM, not 0"; }
+wait_unmounted || fail "still mounted after SIGTERM"
+must e2fsck -fn "$disk"
+debugfs -R 'cat /before-term' "$disk" 2> /dev/null | grep -qx before-term ||
+	fail "data written before SIGTERM lost"
 must rmmod fuse_iomap
 echo "ok: fuse4fs served ext4 through fuse_iomap"

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <string>
 
+#include "ext2/callback.h"
 #include "ext2/inode.h"
 
 namespace f4::ext2 {
@@ -24,6 +25,7 @@ struct IterState {
   unsigned block_size;
   uint64_t block = 0;
   int last_offset = -1;
+  int error = 0;  // errno of an exception thrown by fn (iteration aborted)
 };
 
 // The callback is given the offset within the block but not the block
@@ -33,7 +35,7 @@ struct IterState {
 // can shift when such a block gains an entry; a concurrent readdir may
 // then see an entry twice, never skip one that existed throughout.)
 int iterate_cb(ext2_ino_t /*dir*/, int /*entry*/, struct ext2_dir_entry* dirent, int offset,
-               int /*blocksize*/, char* /*buf*/, void* priv) {
+               int /*blocksize*/, char* /*buf*/, void* priv) noexcept {
   auto* st = static_cast<IterState*>(priv);
   if (offset <= st->last_offset)
     st->block++;
@@ -43,7 +45,9 @@ int iterate_cb(ext2_ino_t /*dir*/, int /*entry*/, struct ext2_dir_entry* dirent,
     return 0;
   DirEntry e{std::string_view(dirent->name, ext2fs_dirent_name_len(dirent)),
              InodeNum(dirent->inode), ext2fs_dirent_file_type(dirent), pos};
-  return (*st->fn)(e) ? 0 : DIRENT_ABORT;
+  bool more = false;
+  st->error = catch_to_errno("directory iteration", [&] { more = (*st->fn)(e); });
+  return more && !st->error ? 0 : DIRENT_ABORT;
 }
 
 // libext2fs 1.47 fails with EXT2_ET_DIR_CORRUPTED when asked to include
@@ -76,6 +80,8 @@ Result<void> iterate(const Guard& g, InodeNum dir, uint64_t cookie,
   IterState st{&fn, cookie, g.fs()->blocksize};
   int flags = F4_TRY(iterate_flags(g, dir));
   F4_CHECK(ext2fs_dir_iterate2(g.fs(), dir.get(), flags, nullptr, iterate_cb, &st));
+  if (st.error)
+    return util::fail_errno(st.error);
   return {};
 }
 
@@ -142,7 +148,8 @@ struct DotdotState {
   bool done = false;
 };
 
-int dotdot_cb(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
+int dotdot_cb(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*,
+              void* priv) noexcept {
   auto* st = static_cast<DotdotState*>(priv);
   if (entry != DIRENT_DOT_DOT_FILE)
     return 0;

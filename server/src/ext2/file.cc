@@ -79,10 +79,24 @@ Result<ByteLen> File::write(ByteOffset off, std::span<const char> buf) {
   while (done < buf.size()) {
     unsigned int want = static_cast<unsigned int>(std::min(buf.size() - done, kMaxChunk));
     unsigned int got = 0;
-    F4_CHECK(ext2fs_file_write(f_, buf.data() + done, want, &got));
+    long err = ext2fs_file_write(f_, buf.data() + done, want, &got);
+    // @got counts the bytes copied into blocks that exist; libext2fs has
+    // already grown i_size over them, even when it fails further on.
+    done += got;
+    if (err) {
+      int e = to_errno(util::Error{err});
+      if (!done || (e != ENOSPC && e != EDQUOT))
+        return util::fail(util::Error{err});
+      // Out of space part-way: report the bytes written, as write(2)
+      // does; the caller's next write meets the error.  The bytes of the
+      // block that could not be allocated are still in the file's buffer,
+      // and close() will fail to allocate it again: that is expected.
+      F4_DEBUG("short write: %zu of %zu bytes (%s)", done, buf.size(), describe(util::Error{err}));
+      tail_error_ = err;
+      break;
+    }
     if (got == 0)
       return util::fail_errno(EIO);
-    done += got;
   }
   uint64_t end = off.get() + done;
   if (end > size().get())
@@ -141,7 +155,14 @@ ByteLen File::size() const {
 Result<void> File::close() {
   ext2_file_t f = f_;
   f_ = nullptr;
-  F4_CHECK(ext2fs_file_close(f));
+  long err = ext2fs_file_close(f);
+  // After a short write the buffer holds the bytes that were not counted,
+  // for a block that cannot be allocated: the same failure again is that
+  // block, whose bytes nobody was told were written.  Under the Guard
+  // nothing can have freed space in between.
+  if (err && err == tail_error_)
+    return {};
+  F4_CHECK(err);
   return {};
 }
 

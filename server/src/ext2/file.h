@@ -23,13 +23,16 @@ class File {
 
   [[nodiscard]] static Result<File> open(const Guard& g, InodeNum ino, Mode mode);
 
-  File(File&& o) noexcept : f_(o.f_) { o.f_ = nullptr; }
+  File(File&& o) noexcept : f_(o.f_), tail_error_(o.tail_error_) { o.f_ = nullptr; }
   File& operator=(File&&) = delete;
   File(const File&) = delete;
   ~File();
 
   // Short reads happen only at end of file.
   [[nodiscard]] Result<ByteLen> read(ByteOffset off, std::span<char> buf);
+  // A write that runs out of space part-way is short: it returns the
+  // bytes written, and i_size covers exactly those.  Other errors fail
+  // the whole write.
   [[nodiscard]] Result<ByteLen> write(ByteOffset off, std::span<const char> buf);
   // Truncate or extend (sparse); frees blocks past the new size.
   [[nodiscard]] Result<void> set_size(ByteLen size);
@@ -40,6 +43,7 @@ class File {
  private:
   explicit File(ext2_file_t f) : f_(f) {}
   ext2_file_t f_;
+  long tail_error_ = 0;  // the error that ended a short write
 };
 
 // Write @buf at @off into regular file @ino and grow i_size to cover it.

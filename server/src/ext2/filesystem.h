@@ -66,6 +66,8 @@ class Filesystem;
 class Guard {
  public:
   ext2_filsys fs() const { return fs_; }
+  // After Filesystem::close() there is no image: fs() is null.
+  bool closed() const { return fs_ == nullptr; }
   InodeRefs& refs() const;
   OpState state() const;
   // EROFS unless the filesystem may be written, EIO after a shutdown.

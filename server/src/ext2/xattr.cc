@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "ext2/callback.h"
 #include "ext2/error.h"
 #include "util/log.h"
 
@@ -55,19 +56,28 @@ Result<std::string> Xattrs::get(std::string_view name) {
 
 namespace {
 
-int list_cb(char* name, char* /*value*/, size_t /*value_len*/, void* data) {
-  auto* out = static_cast<std::vector<std::string>*>(data);
-  if (xattr_name_allowed(name))
-    out->emplace_back(name);
-  return 0;
+struct ListState {
+  std::vector<std::string> names;
+  int error = 0;  // errno of an exception (iteration aborted)
+};
+
+int list_cb(char* name, char* /*value*/, size_t /*value_len*/, void* data) noexcept {
+  auto* st = static_cast<ListState*>(data);
+  st->error = catch_to_errno("xattr listing", [&] {
+    if (xattr_name_allowed(name))
+      st->names.emplace_back(name);
+  });
+  return st->error ? XATTR_ABORT : 0;
 }
 
 }  // namespace
 
 Result<std::vector<std::string>> Xattrs::list() {
-  std::vector<std::string> out;
-  F4_CHECK(ext2fs_xattrs_iterate(h_, list_cb, &out));
-  return out;
+  ListState st;
+  F4_CHECK(ext2fs_xattrs_iterate(h_, list_cb, &st));
+  if (st.error)
+    return util::fail_errno(st.error);
+  return std::move(st.names);
 }
 
 Result<void> Xattrs::set(std::string_view name, std::string_view value, XattrSet how) {

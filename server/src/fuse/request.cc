@@ -25,8 +25,11 @@ Request::~Request() {
   reply_err(EIO);
 }
 
+Request::Request(fuse_req_t req, const char* op)
+    : req_(req), server_(static_cast<Server*>(fuse_req_userdata(req))), once_(op) {}
+
 Server& Request::server() const {
-  return *static_cast<Server*>(fuse_req_userdata(req_));
+  return *server_;
 }
 
 void Request::fail(util::Error e, InodeNum ino) {
@@ -47,14 +50,12 @@ void Request::reply_none() {
     fuse_reply_none(req_);
 }
 
-void Request::reply_entry(const fuse_entry_param& e) {
-  if (once_.claim())
-    fuse_reply_entry(req_, &e);
+bool Request::reply_entry(const fuse_entry_param& e) {
+  return once_.claim() && fuse_reply_entry(req_, &e) == 0;
 }
 
-void Request::reply_create(const fuse_entry_param& e, const fuse_file_info* fi) {
-  if (once_.claim())
-    fuse_reply_create(req_, &e, fi);
+bool Request::reply_create(const fuse_entry_param& e, const fuse_file_info* fi) {
+  return once_.claim() && fuse_reply_create(req_, &e, fi) == 0;
 }
 
 void Request::reply_attr(const struct stat& st, double timeout) {
@@ -67,9 +68,8 @@ void Request::reply_open(const fuse_file_info* fi) {
     fuse_reply_open(req_, fi);
 }
 
-void Request::reply_buf(std::string_view data) {
-  if (once_.claim())
-    fuse_reply_buf(req_, data.data(), data.size());
+bool Request::reply_buf(std::string_view data) {
+  return once_.claim() && fuse_reply_buf(req_, data.data(), data.size()) == 0;
 }
 
 void Request::reply_write(size_t count) {

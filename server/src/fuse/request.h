@@ -34,24 +34,27 @@ class ReplyOnce {
 
 class Request {
  public:
-  Request(fuse_req_t req, const char* op) : req_(req), once_(op) {}
+  Request(fuse_req_t req, const char* op);
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
   ~Request();
 
   Server& server() const;
   fuse_req_t raw() const { return req_; }
+  const char* op() const { return once_.op(); }
 
   // Map @e to an errno (one place: ext2::to_errno); a corruption first
   // goes through the errors= policy, blaming @ino.
   void fail(util::Error e, InodeNum ino);
   void reply_err(int err);
   void reply_none();
-  void reply_entry(const fuse_entry_param& e);
-  void reply_create(const fuse_entry_param& e, const fuse_file_info* fi);
+  // These three hand lookup references to the kernel: false if the reply
+  // was not delivered, and the caller must take the references back.
+  [[nodiscard]] bool reply_entry(const fuse_entry_param& e);
+  [[nodiscard]] bool reply_create(const fuse_entry_param& e, const fuse_file_info* fi);
+  [[nodiscard]] bool reply_buf(std::string_view data);
   void reply_attr(const struct stat& st, double timeout);
   void reply_open(const fuse_file_info* fi);
-  void reply_buf(std::string_view data);
   void reply_write(size_t count);
   void reply_statfs(const struct statvfs& sv);
   void reply_xattr(size_t size);
@@ -59,7 +62,8 @@ class Request {
   void reply_lseek(off_t off);
 
  private:
-  fuse_req_t req_;
+  fuse_req_t req_;  // freed by libfuse with the reply, even a failed one
+  Server* server_;  // so server() still works after the reply
   ReplyOnce once_;
 };
 

@@ -2,18 +2,24 @@
 #include "fuse/session.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/xattr.h>
 
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ext2/error.h"
 #include "fuse/nodeid.h"
 #include "fuse/request.h"
 #include "ops/ops.h"
 #include "util/log.h"
+#include "util/unmount_helper.h"
 
 namespace f4::fuse {
 
@@ -53,10 +59,16 @@ void serve(fuse_req_t req, const char* op, Fn&& fn) noexcept {
 }
 
 // Call an ops/ function under the Guard; the Guard is dropped on return,
-// before the reply.
+// before the reply.  Once the image is closed (DESTROY, or the session
+// ending) a request still in flight on another thread, or one after a
+// second INIT, finds no filesystem: it fails with EIO.
 template <class Fn>
-auto locked(Request& r, Fn&& fn) {
+auto locked(Request& r, Fn&& fn) -> decltype(fn(std::declval<ext2::Guard&>())) {
   auto g = r.server().fs().lock();
+  if (g.closed()) {
+    F4_WARN("%s after the filesystem was closed: EIO", r.op());
+    return util::fail_errno(EIO);
+  }
   return fn(g);
 }
 
@@ -64,10 +76,26 @@ InodeNum ino_of(Request& r, fuse_ino_t node) {
   return r.server().opts().node_ids.to_ino(node);
 }
 
+// The kernel counts a lookup only for an entry it received: when the
+// reply cannot be delivered (the request was interrupted, the connection
+// is gone) the reference taken for it is dropped again, or the inode
+// would stay referenced (and, if unlinked, allocated) forever.
+void undo_lookups(Request& r, std::span<const InodeNum> inos) {
+  if (inos.empty())
+    return;
+  auto res = locked(r, [&](auto& g) -> util::Result<void> {
+    for (InodeNum ino : inos)
+      ops::forget(g, ino, 1);
+    return {};
+  });
+  (void)res;  // closed: the references are gone with the table
+}
+
 void reply_entry_or_fail(Request& r, const util::Result<ops::Entry>& e, InodeNum blame) {
   if (!e.ok())
     return r.fail(e.error(), blame);
-  r.reply_entry(to_param(r.server(), *e));
+  if (!r.reply_entry(to_param(r.server(), *e)))
+    undo_lookups(r, std::span(&e->ino, 1));
 }
 
 }  // namespace
@@ -79,13 +107,25 @@ static void f4_init(void* userdata, fuse_conn_info* conn) noexcept {
   // Asynchronous reads are fine: every read takes the Guard anyway.
   fuse_set_feature_flag(conn, FUSE_CAP_ASYNC_READ);
   fuse_unset_feature_flag(conn, FUSE_CAP_ATOMIC_O_TRUNC);
+  // The kernel enforces POSIX ACLs (with default_permissions) only when
+  // asked to; the server keeps the mode and ACLs in step and does the
+  // inheritance (ops/acl.h), applying the umask itself, since a default
+  // ACL replaces it.  fuse_iomap.ko does not offer FUSE_POSIX_ACL yet:
+  // there ACLs are stored and inherited, but not enforced.
+  if (fuse_set_feature_flag(conn, FUSE_CAP_POSIX_ACL))
+    fuse_set_feature_flag(conn, FUSE_CAP_DONT_MASK);
 }
 
 static void f4_destroy(void* userdata) noexcept {
   auto* s = static_cast<Server*>(userdata);
-  auto r = s->fs().close();
-  if (!r.ok()) {
-    F4_ERROR("closing the filesystem failed: %s", ext2::describe(r.error()));
+  try {
+    auto r = s->fs().close();
+    if (!r.ok()) {
+      F4_ERROR("closing the filesystem failed: %s", ext2::describe(r.error()));
+      s->close_failed = true;
+    }
+  } catch (const std::exception& e) {
+    F4_ERROR("closing the filesystem failed: %s", e.what());
     s->close_failed = true;
   }
 }
@@ -98,7 +138,8 @@ static void f4_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexc
       // this server changes the filesystem.
       fuse_entry_param p{};
       p.entry_timeout = r.server().opts().entry_timeout_s;
-      return r.reply_entry(p);
+      (void)r.reply_entry(p);  // no reference taken
+      return;
     }
     reply_entry_or_fail(r, e, ino_of(r, parent));
   });
@@ -106,21 +147,23 @@ static void f4_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexc
 
 static void f4_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) noexcept {
   serve(req, "forget", [&](Request& r) {
-    locked(r, [&](auto& g) {
+    auto res = locked(r, [&](auto& g) -> util::Result<void> {
       ops::forget(g, ino_of(r, ino), nlookup);
-      return 0;
+      return {};
     });
+    (void)res;  // nothing to forget once closed
     r.reply_none();
   });
 }
 
 static void f4_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* list) noexcept {
   serve(req, "forget_multi", [&](Request& r) {
-    locked(r, [&](auto& g) {
+    auto res = locked(r, [&](auto& g) -> util::Result<void> {
       for (size_t i = 0; i < count; i++)
         ops::forget(g, ino_of(r, list[i].ino), list[i].nlookup);
-      return 0;
+      return {};
     });
+    (void)res;  // nothing to forget once closed
     r.reply_none();
   });
 }
@@ -266,7 +309,8 @@ static void f4_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
       return r.fail(e.error(), ino_of(r, parent));
     fi->keep_cache = 1;
     auto p = to_param(r.server(), *e);
-    r.reply_create(p, fi);
+    if (!r.reply_create(p, fi))
+      undo_lookups(r, std::span(&e->ino, 1));
   });
 }
 
@@ -281,7 +325,7 @@ static void f4_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     });
     if (!n.ok())
       return r.fail(n.error(), ino_of(r, ino));
-    r.reply_buf(std::string_view(buf.data(), *n));
+    (void)r.reply_buf(std::string_view(buf.data(), *n));
   });
 }
 
@@ -347,12 +391,19 @@ static void f4_fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) noexc
   });
 }
 
+// The size of a readdirplus entry with a one-byte name: fuse_entry_out
+// (128 bytes) and fuse_dirent (24 bytes, the name padded to 8).
+constexpr size_t kMinDirentPlus = 128 + 24 + 8;
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
   serve(req, plus ? "readdirplus" : "readdir", [&](Request& r) {
     if (off < 0)
       return r.reply_err(EINVAL);
     std::string buf(size, '\0');
     size_t used = 0;
+    std::vector<InodeNum> sent;  // readdirplus: the references in buf
+    if (plus)
+      sent.reserve(size / kMinDirentPlus + 1);
     auto res = locked(r, [&](auto& g) {
       return ops::readdir(
           g, ino_of(r, ino), static_cast<uint64_t>(off), [&](const ops::DirItem& it) {
@@ -390,13 +441,18 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
             }
             if (need > room)
               return false;
+            if (plus && it.name != "." && it.name != "..")
+              sent.push_back(it.ino);
             used += need;
             return true;
           });
     });
-    if (!res.ok())
+    if (!res.ok()) {
+      undo_lookups(r, sent);
       return r.fail(res.error(), ino_of(r, ino));
-    r.reply_buf(std::string_view(buf.data(), used));
+    }
+    if (!r.reply_buf(std::string_view(buf.data(), used)))
+      undo_lookups(r, sent);
   });
 }
 
@@ -428,7 +484,7 @@ static void reply_sized(Request& r, const std::string& data, size_t size) {
     return r.reply_xattr(data.size());
   if (data.size() > size)
     return r.reply_err(ERANGE);
-  r.reply_buf(data);
+  (void)r.reply_buf(data);
 }
 
 static void f4_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
@@ -531,14 +587,35 @@ int run(Server& server) {
     return kExitFuse;
   }
   server.fs().set_panic_hook(f4_panic, se);
+  // The helper finds the mount by its canonical path; resolve it now,
+  // before the mount: afterwards resolving it would ask this server.
+  std::string mountpoint = so.mountpoint;
+  if (so.unmount_helper) {
+    char* real = realpath(so.mountpoint.c_str(), nullptr);
+    if (real) {
+      mountpoint = real;
+      free(real);
+    }
+  }
   int status = 0;
+  bool helper = false;
   if (fuse_set_signal_handlers(se) != 0) {
     status = kExitFuse;
   } else if (fuse_session_mount(se, so.mountpoint.c_str()) != 0) {
     F4_ERROR("cannot mount on %s", so.mountpoint.c_str());
     status = kExitFuse;
   } else {
-    if (so.after_mount && !so.after_mount()) {
+    if (so.unmount_helper) {
+      auto h = util::start_unmount_helper(mountpoint);
+      if (!h.ok()) {
+        F4_ERROR("cannot start the unmount helper: %s", h.error().c_str());
+        status = kExitFuse;
+      }
+      helper = h.ok();
+    }
+    if (status) {
+      // not serving
+    } else if (so.after_mount && !so.after_mount()) {
       status = kExitPrivilege;
     } else {
       if (!so.foreground)
@@ -550,7 +627,11 @@ int run(Server& server) {
       if (rc < 0)
         status = kExitFuse;
     }
-    fuse_session_unmount(se);
+    // Without privileges the unmount cannot work (libfuse would only
+    // spawn a fusermount3 that fails): the helper detaches the mount once
+    // this process has exited, after the image is closed below.
+    if (!helper)
+      fuse_session_unmount(se);
   }
   fuse_remove_signal_handlers(se);
   // Calls destroy (closing the image) if the kernel never sent DESTROY.

@@ -31,6 +31,9 @@ struct SessionOptions {
   // Run once the fuse device and the image are open, before serving:
   // the privilege drop.  A failure stops the server before any request.
   std::function<bool()> after_mount;
+  // Fork the unmount helper (util/unmount_helper.h) before after_mount:
+  // set when after_mount drops the privileges unmounting needs.
+  bool unmount_helper = false;
 };
 
 class Server {

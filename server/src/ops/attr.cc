@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "ext2/file.h"
+#include "ops/acl.h"
 #include "ops/ops.h"
 
 #include <cerrno>
@@ -69,6 +70,8 @@ Result<struct stat> setattr(const Guard& g, InodeNum ino, const SetAttr& sa) {
     inode.set_time(TimeField::kMtime, t);
   inode.set_time(TimeField::kCtime, sa.ctime ? *sa.ctime : t);
   F4_TRY_VOID(ext2::write_inode(g, ino, inode));
+  if (sa.mode)
+    F4_TRY_VOID(chmod_acl(g, ino, inode.mode()));
   return to_stat(g, ino, inode);
 }
 

@@ -4,6 +4,7 @@
 // Each keeps link counts, ".." entries and c/mtimes as the kernel's ext4
 // does; a failure part-way leaves a state e2fsck repairs without loss
 // (an unreferenced inode or a missing entry), never a dangling entry.
+#include "ops/acl.h"
 #include "ops/ops.h"
 
 #include <linux/fs.h>
@@ -107,8 +108,9 @@ Result<Entry> mknod(const Guard& g, const Caller& c, InodeNum parent, std::strin
   uint32_t type = mode & S_IFMT;
   if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO && type != S_IFSOCK)
     return util::fail_errno(EINVAL);
+  auto acls = F4_TRY(inherit_acls(g, parent, mode, c.umask, false));
   Inode inode;
-  inode.set_mode(static_cast<uint16_t>(type | (mode & 07777 & ~c.umask)));
+  inode.set_mode(static_cast<uint16_t>(type | acls.perm));
   set_owner(inode, dir, c);
   if (type == S_IFCHR || type == S_IFBLK)
     inode.set_rdev(rdev);
@@ -120,6 +122,7 @@ Result<Entry> mknod(const Guard& g, const Caller& c, InodeNum parent, std::strin
     (void)ext2::free_inode(g, ino);
     return util::fail(added.error());
   }
+  F4_TRY_VOID(store_acls(g, ino, acls));
   F4_TRY_VOID(touch(g, parent, true));
   return make_entry(g, ino);
 }
@@ -144,13 +147,15 @@ Result<Entry> mkdir(const Guard& g, const Caller& c, InodeNum parent, std::strin
     err = ext2fs_mkdir(g.fs(), parent.get(), ino, n.c_str());
   }
   F4_CHECK(err);
+  auto acls = F4_TRY(inherit_acls(g, parent, mode, c.umask, true));
   Inode inode = F4_TRY(ext2::read_inode(g, InodeNum(ino)));
-  inode.set_mode(static_cast<uint16_t>(LINUX_S_IFDIR | (mode & 07777 & ~c.umask)));
+  inode.set_mode(static_cast<uint16_t>(LINUX_S_IFDIR | acls.perm));
   set_owner(inode, dir, c);
   Timespec t = ext2::now();
   for (auto f : {TimeField::kAtime, TimeField::kMtime, TimeField::kCtime, TimeField::kCrtime})
     inode.set_time(f, t);
   F4_TRY_VOID(ext2::write_inode(g, InodeNum(ino), inode));
+  F4_TRY_VOID(store_acls(g, InodeNum(ino), acls));
   F4_TRY_VOID(touch(g, parent, true));
   return make_entry(g, InodeNum(ino));
 }

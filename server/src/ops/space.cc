@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "ext2/blockmap.h"
 #include "ext2/error.h"
 #include "ops/ops.h"
 #include "util/log.h"
@@ -91,7 +92,8 @@ struct DataRun {
   blk64_t len;
 };
 
-// The written runs of @inode that may cover blocks >= @from, in order.
+// The written runs of extent-mapped @inode that may cover blocks >=
+// @from, in order.
 Result<std::vector<DataRun>> data_runs(const Guard& g, InodeNum ino, Inode& inode, blk64_t from,
                                        blk64_t end) {
   std::vector<DataRun> runs;
@@ -116,18 +118,26 @@ Result<std::vector<DataRun>> data_runs(const Guard& g, InodeNum ino, Inode& inod
               [](const DataRun& a, const DataRun& b) { return a.lblk < b.lblk; });
     return runs;
   }
-  // Block-mapped: one lookup per block, bounded by the file size.
-  for (blk64_t b = from; b < end; b++) {
-    blk64_t pblk = 0;
-    F4_CHECK(ext2fs_bmap2(fs, ino.get(), inode.small(), nullptr, 0, b, nullptr, &pblk));
-    if (!pblk)
-      continue;
-    if (!runs.empty() && runs.back().lblk + runs.back().len == b)
-      runs.back().len++;
-    else
-      runs.push_back({b, 1});
+  return util::fail_errno(EINVAL);  // block-mapped: seek_in_blockmap()
+}
+
+// SEEK_DATA/SEEK_HOLE in a block-mapped file: one search of its block
+// map that skips unmapped subtrees whole.
+Result<uint64_t> seek_in_blockmap(const Guard& g, const Inode& inode, uint64_t pos, int whence) {
+  const uint64_t bs = g.fs()->blocksize;
+  const uint64_t size = inode.size();
+  blk64_t from = pos / bs;
+  blk64_t end = (size + bs - 1) / bs;
+  if (whence == SEEK_DATA) {
+    auto b = F4_TRY(ext2::blockmap_find(g, inode, from, end, ext2::BlockState::kMapped));
+    if (!b)
+      return util::fail_errno(ENXIO);
+    return std::max<uint64_t>(pos, *b * bs);
   }
-  return runs;
+  auto b = F4_TRY(ext2::blockmap_find(g, inode, from, end, ext2::BlockState::kHole));
+  if (!b)
+    return size;  // the end of the file counts as a hole
+  return std::min<uint64_t>(size, std::max<uint64_t>(pos, *b * bs));
 }
 
 }  // namespace
@@ -194,6 +204,8 @@ Result<uint64_t> seek_data_hole(const Guard& g, InodeNum ino, ByteOffset off, in
     return util::fail_errno(ENXIO);
   if (inode.flags() & EXT4_INLINE_DATA_FL)
     return whence == SEEK_DATA ? pos : size;  // all data, no holes
+  if (!uses_extents(inode) && ext2fs_inode_has_valid_blocks2(g.fs(), inode.small()))
+    return seek_in_blockmap(g, inode, pos, whence);
   const uint64_t bs = g.fs()->blocksize;
   blk64_t from = pos / bs;
   blk64_t end = (size + bs - 1) / bs;

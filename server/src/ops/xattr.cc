@@ -5,7 +5,9 @@
 
 #include <cerrno>
 
+#include "ext2/acl.h"
 #include "ext2/inode.h"
+#include "ops/acl.h"
 #include "ops/ops.h"
 
 namespace f4::ops {
@@ -37,7 +39,9 @@ Result<void> setxattr(const Guard& g, InodeNum ino, std::string_view name, std::
     how = ext2::XattrSet::kCreate;
   else if (flags & XATTR_REPLACE)
     how = ext2::XattrSet::kReplace;
-  {
+  if (name == ext2::kAclAccess || name == ext2::kAclDefault) {
+    F4_TRY_VOID(set_acl(g, ino, name, value, flags));
+  } else {
     auto x = F4_TRY(ext2::Xattrs::open(g, ino));
     F4_TRY_VOID(x.set(name, value, how));
   }
