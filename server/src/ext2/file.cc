@@ -125,20 +125,31 @@ Result<ByteLen> write_data(const Guard& g, InodeNum ino, ByteOffset off,
   // mark_written so the File's copy of the inode is current.
   auto f = F4_TRY(File::open(g, ino, File::Mode::kWrite));
   uint64_t pos = start;
-  auto gap = [&](uint64_t to) -> Result<void> {
-    if (pos < to)
-      F4_TRY_VOID(f.write(ByteOffset(pos), buf.subspan(pos - start, to - pos)));
-    return {};
+  // Writes the bytes up to @to; false when File::write() came back short
+  // (out of space part-way), with @pos at the end of what it wrote.
+  auto gap = [&](uint64_t to) -> Result<bool> {
+    if (pos >= to)
+      return true;
+    ByteLen n = F4_TRY(f.write(ByteOffset(pos), buf.subspan(pos - start, to - pos)));
+    pos += n.get();
+    return pos == to;
   };
+  bool whole = true;
   for (const auto& run : runs) {
-    F4_TRY_VOID(gap(std::max(pos, run.lblk * bs)));
+    whole = F4_TRY(gap(std::max(pos, run.lblk * bs)));
+    if (!whole)
+      break;
     pos = std::min(end, (run.lblk + run.len) * bs);
   }
-  F4_TRY_VOID(gap(end));
-  if (end > f.size().get())
-    F4_TRY_VOID(f.set_size(ByteLen(end)));
+  if (whole)
+    whole = F4_TRY(gap(end));
+  // A short write reports, and sizes the file to, the bytes in front of
+  // the first one that could not be written.
+  const uint64_t done_end = whole ? end : pos;
+  if (done_end > f.size().get())
+    F4_TRY_VOID(f.set_size(ByteLen(done_end)));
   F4_TRY_VOID(f.close());
-  return ByteLen(buf.size());
+  return ByteLen(done_end - start);
 }
 
 Result<void> File::set_size(ByteLen size) {
