@@ -69,7 +69,7 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 	file->private_data = ff;
 	if (!isdir && (file->f_flags & O_TRUNC) &&
 	    fim_conn_of(inode)->atomic_o_trunc)
-		i_size_write(inode, 0);	/* the server truncated at OPEN */
+		fim_inode_set_size(inode, 0, false);	/* truncated at OPEN */
 	return 0;
 }
 
@@ -308,8 +308,7 @@ static ssize_t fim_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			written = out->size;
 			iocb->ki_pos += written;
 			done += written;
-			if (iocb->ki_pos > i_size_read(inode))
-				i_size_write(inode, iocb->ki_pos);
+			fim_inode_set_size(inode, iocb->ki_pos, true);
 			if (written < count)
 				iov_iter_revert(from, count - written);
 		}
@@ -390,9 +389,8 @@ static long fim_file_fallocate(struct file *file, int mode, loff_t offset,
 		WRITE_ONCE(fc->no_fallocate, true);
 		error = -EOPNOTSUPP;
 	}
-	if (!error && !(mode & FALLOC_FL_KEEP_SIZE) &&
-	    offset + length > i_size_read(inode))
-		i_size_write(inode, offset + length);
+	if (!error && !(mode & FALLOC_FL_KEEP_SIZE))
+		fim_inode_set_size(inode, offset + length, true);
 	/* Blocks and times changed on the server. */
 	fim_inode_expire_attr(inode);
 	inode_unlock(inode);

@@ -11,6 +11,7 @@
 #ifndef FIM_H
 #define FIM_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
@@ -23,6 +24,7 @@
 #include <linux/xarray.h>
 
 #include "uapi/fuse_iomap.h"
+
 
 /*
  * A server reply that breaks the protocol's rules is reported as a corrupt
@@ -50,9 +52,12 @@
  * lock and is never held while sleeping, copying to or from userspace, or
  * waiting for the server.
  *
- * fim_inode.lock protects the lookup count and the attribute deadline of
- * one inode; it is never held together with fim_conn.lock in practice but
- * would nest inside it.
+ * fim_inode.lock protects the lookup count, the attribute deadline and
+ * attribute version of one inode, and serializes every update of its
+ * cached attributes (i_size, i_nlink, mode, owner, times) against each
+ * other; it is never held together with fim_conn.lock in practice but
+ * would nest inside it.  fim_conn.attr_version is an atomic counter, taken
+ * under fim_inode.lock but not a lock.
  *
  * fim_conn.killsb is held for reading while a notification works on the
  * superblock, and for writing by unmount while it detaches the superblock
@@ -134,6 +139,8 @@ struct fim_bdev {
  * @releases: background RELEASE(DIR)s in flight, each holding an inode
  *	reference until answered; unmount waits for them (atomic, woken on
  *	@blocked_waitq)
+ * @attr_version: bumped whenever an inode's attributes change, so that a
+ *	reply fetched before the change cannot overwrite it (atomic)
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
  * @killsb: protects @sb against unmount, see Locking
@@ -190,6 +197,7 @@ struct fim_conn {
 	bool			no_interrupt;
 
 	atomic_t		releases;
+	atomic64_t		attr_version;
 
 	/* Protected by fim_dev_bind_lock. */
 	unsigned int		channels;
@@ -222,7 +230,10 @@ enum {
  *	eviction; protected by @lock
  * @attr_expires: jiffies after which cached attributes must be refetched;
  *	protected by @lock
- * @lock: protects @nlookup and @attr_expires
+ * @attr_version: fim_conn.attr_version when the cached attributes were
+ *	last changed; protected by @lock
+ * @lock: protects @nlookup, @attr_expires and @attr_version, and
+ *	serializes changes of the cached attributes (i_size, i_nlink)
  * @state: FIM_I_* bits, atomic bitops
  *
  * @nodeid and @orig_ino are set once at instantiation.  FIM_I_IOMAP is
@@ -236,6 +247,7 @@ struct fim_inode {
 	spinlock_t		lock;
 	u64			nlookup;
 	unsigned long		attr_expires;
+	u64			attr_version;
 	unsigned long		state;
 };
 
@@ -353,7 +365,10 @@ extern const struct inode_operations fim_file_inode_ops;
 extern const struct inode_operations fim_symlink_inode_ops;
 struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 		       const struct fuse_attr *attr, u64 attr_valid,
-		       u32 attr_valid_nsec);
+		       u32 attr_valid_nsec, u64 attr_version);
+u64 fim_attr_version(struct fim_conn *fc);
+void fim_inode_drop_nlink(struct inode *inode);
+void fim_inode_set_size(struct inode *inode, loff_t size, bool grow_only);
 int fim_inode_refresh(struct inode *inode, bool force);
 void fim_inode_expire_attr(struct inode *inode);
 struct inode *fim_ilookup(struct super_block *sb, u64 nodeid);

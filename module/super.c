@@ -336,7 +336,7 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	root_attr.ino = ctx->opts.root_nodeid;
 	root_attr.mode = ctx->opts.rootmode;
 	root_attr.nlink = 2;
-	root = fim_iget(sb, ctx->opts.root_nodeid, &root_attr, 0, 0);
+	root = fim_iget(sb, ctx->opts.root_nodeid, &root_attr, 0, 0, 0);
 	if (IS_ERR(root)) {
 		error = PTR_ERR(root);
 		goto out_abort;
