@@ -330,16 +330,32 @@ static int fim_req_queue(struct fim_conn *fc, struct fim_req *req)
 	return 0;
 }
 
+/**
+ * fim_conn_initialized() - has the INIT reply been accepted?
+ * @fc: the connection
+ *
+ * Pairs with the smp_store_release() in fim_init_end(): once this returns
+ * true, every field the INIT reply set (proto_minor, max_write, ...) is
+ * visible to the caller.
+ *
+ * Return: true once INIT completed.
+ */
+bool fim_conn_initialized(struct fim_conn *fc)
+{
+	/* Pairs with smp_store_release() in fim_init_end(). */
+	return smp_load_acquire(&fc->initialized);
+}
+
 /* Wait until INIT finished (or the connection died) unless @req is forced. */
 static int fim_req_wait_init(struct fim_conn *fc, struct fim_req *req)
 {
 	if (req->force)
 		return 0;
 	if (wait_event_killable(fc->blocked_waitq,
-				READ_ONCE(fc->initialized) ||
+				fim_conn_initialized(fc) ||
 				!READ_ONCE(fc->connected)))
 		return -EINTR;
-	return READ_ONCE(fc->initialized) ? 0 : -ENOTCONN;
+	return fim_conn_initialized(fc) ? 0 : -ENOTCONN;
 }
 
 /*

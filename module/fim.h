@@ -169,7 +169,11 @@ struct fim_conn {
 	wait_queue_head_t	waitq;
 	wait_queue_head_t	blocked_waitq;
 
-	/* Set once by the INIT reply, before @initialized is set. */
+	/*
+	 * Set once by the INIT reply, then published by setting @initialized
+	 * with smp_store_release(); read them only after an
+	 * smp_load_acquire() of @initialized returned true.
+	 */
 	u32			proto_minor;
 	u32			max_write;
 	u32			max_read;
@@ -344,6 +348,7 @@ struct fim_conn *fim_dev_bind(struct file *file, struct fim_conn *fc);
 
 /* conn.c */
 struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns);
+bool fim_conn_initialized(struct fim_conn *fc);
 struct fim_conn *fim_conn_get(struct fim_conn *fc);
 void fim_conn_put(struct fim_conn *fc);
 void fim_conn_abort(struct fim_conn *fc);

@@ -143,8 +143,13 @@ static void fim_init_end(struct fim_conn *fc, struct fim_req *req)
 		fim_conn_abort(fc);
 		return;
 	}
+	/*
+	 * Publish the settings above: a reader that sees @initialized set
+	 * (fim_conn_initialized()) sees them too.
+	 */
 	spin_lock(&fc->lock);
-	fc->initialized = true;
+	/* Pairs with smp_load_acquire() in fim_conn_initialized(). */
+	smp_store_release(&fc->initialized, true);
 	spin_unlock(&fc->lock);
 	wake_up_all(&fc->blocked_waitq);
 }
@@ -238,7 +243,7 @@ static int fim_sync_fs(struct super_block *sb, int wait)
 	struct fuse_syncfs_in in = { };
 	int error;
 
-	if (!wait || READ_ONCE(fc->no_syncfs) || !READ_ONCE(fc->initialized) ||
+	if (!wait || READ_ONCE(fc->no_syncfs) || !fim_conn_initialized(fc) ||
 	    fc->proto_minor < 34)
 		return 0;
 	error = fim_simple_request(fc, FUSE_SYNCFS, fm->root_nodeid, &in,
@@ -419,7 +424,7 @@ static void fim_send_destroy(struct fim_mount *fm)
 	struct fim_conn *fc = fm->conn;
 	struct fim_req *req;
 
-	if (!READ_ONCE(fc->initialized) || !READ_ONCE(fc->connected))
+	if (!fim_conn_initialized(fc) || !READ_ONCE(fc->connected))
 		return;
 	req = fim_req_alloc(fc, FUSE_DESTROY, 0, 0, 0);
 	if (IS_ERR(req))
