@@ -17,6 +17,7 @@
 
 #include <linux/cred.h>
 #include <linux/jiffies.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -87,6 +88,7 @@ void fim_conn_put(struct fim_conn *fc)
 			 !list_empty(&fc->forgets)))
 		return;	/* leak rather than free memory still in use */
 	xa_destroy(&fc->bdevs);
+	put_pid(fc->server_tgid);
 	put_user_ns(fc->user_ns);
 	kfree(fc);
 }
@@ -428,6 +430,41 @@ int fim_req_send(struct fim_conn *fc, struct fim_req *req)
 		return -EINTR;
 	}
 	return req->error;
+}
+
+/**
+ * fim_req_send_bounded() - send a forced request, wait a bounded time
+ * @fc: the connection
+ * @req: the request, with its arguments filled in and @req->force set
+ * @timeout: jiffies to wait for the answer
+ *
+ * For the requests of unmount (DESTROY), which may run in a kworker that
+ * no signal reaches, and under s_umount, which a server calling sync(2)
+ * waits for.  If the server does not answer within @timeout, or the
+ * caller is killed, the connection is aborted: a server that cannot
+ * answer its own unmount is as good as dead.
+ *
+ * Context: process context, may sleep; no locks of this module held.
+ * Return: as fim_req_send(), or -ETIMEDOUT after aborting.
+ */
+int fim_req_send_bounded(struct fim_conn *fc, struct fim_req *req,
+			 unsigned long timeout)
+{
+	long left;
+	int error;
+
+	error = fim_req_queue(fc, req);
+	if (error)
+		return error;
+	left = wait_for_completion_killable_timeout(&req->done, timeout);
+	if (left > 0)
+		return req->error;
+	pr_warn_ratelimited("server did not answer opcode %u in %u s: aborting the connection\n",
+			    req->opcode, jiffies_to_msecs(timeout) / 1000);
+	/* Ends @req too, whatever state it is in. */
+	fim_conn_abort(fc);
+	wait_for_completion(&req->done);
+	return left ? -EINTR : -ETIMEDOUT;
 }
 
 /**

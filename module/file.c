@@ -133,17 +133,28 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
  * @fc: the connection of a superblock being shut down
  *
  * The inode references those requests hold must be gone before the
- * superblock evicts its inodes.  A server that does not answer blocks
- * unmount until it dies or the unmounting task is killed, which aborts
- * the connection and so ends the requests.
+ * superblock evicts its inodes.  The caller holds s_umount and may be a
+ * kworker no signal reaches (the last reference of a lazily unmounted
+ * tree), and a server handling RELEASE that calls sync(2) waits for that
+ * s_umount: so the wait is bounded (unmount_timeout), and a server that
+ * does not answer by then, or a killed unmounter, aborts the connection,
+ * which ends the requests.
  *
- * Context: process context, may sleep; no locks held.
+ * Context: process context, may sleep; s_umount held, no locks of this
+ * module.
  */
 void fim_file_wait_releases(struct fim_conn *fc)
 {
-	if (wait_event_killable(fc->blocked_waitq,
-				!atomic_read(&fc->releases)))
+	unsigned long timeout = READ_ONCE(fim_unmount_timeout_secs) * HZ;
+
+	if (wait_event_killable_timeout(fc->blocked_waitq,
+					!atomic_read(&fc->releases),
+					timeout) <= 0) {
+		if (atomic_read(&fc->releases))
+			pr_warn("server did not answer %d RELEASEs at unmount: aborting the connection\n",
+				atomic_read(&fc->releases));
 		fim_conn_abort(fc);
+	}
 	wait_event(fc->blocked_waitq, !atomic_read(&fc->releases));
 }
 

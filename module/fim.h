@@ -25,6 +25,7 @@
 
 #include "uapi/fuse_iomap.h"
 
+struct pid;
 
 /*
  * A server reply that breaks the protocol's rules is reported as a corrupt
@@ -143,6 +144,8 @@ struct fim_bdev {
  *	reply fetched before the change cannot overwrite it (atomic)
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
+ * @server_tgid: thread group of the first process that read from the
+ *	connection, taken to be the server; set once (cmpxchg), NULL before
  * @killsb: protects @sb against unmount, see Locking
  * @sb: the superblock notifications act on; NULL before the mount is set
  *	up and once unmount began; protected by @killsb
@@ -208,6 +211,9 @@ struct fim_conn {
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
+
+	/* Set once, by the first read. */
+	struct pid		*server_tgid;
 
 	struct rw_semaphore	killsb;
 	struct super_block	*sb;
@@ -336,6 +342,7 @@ unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
 
 /* Module parameters (main.c). */
 extern bool fim_enable_iomap;
+extern unsigned int fim_unmount_timeout_secs;
 
 /* notify.c */
 int fim_notify(struct fim_conn *fc, int code, struct iov_iter *from,

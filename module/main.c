@@ -25,6 +25,18 @@ module_param_named(enable_iomap, fim_enable_iomap, bool, 0644);
 MODULE_PARM_DESC(enable_iomap,
 		 "allow servers to negotiate the iomap data path (default: Y)");
 
+/*
+ * How long unmount waits for the server to answer outstanding RELEASEs
+ * and DESTROY before it aborts the connection.  Unmount may run in a
+ * kworker (the last reference of a lazily unmounted tree), where no signal
+ * can end a wait, and under s_umount, which a server calling sync(2)
+ * would wait for: only a bound keeps such a server from hanging it.
+ */
+unsigned int fim_unmount_timeout_secs = 30;
+module_param_named(unmount_timeout, fim_unmount_timeout_secs, uint, 0644);
+MODULE_PARM_DESC(unmount_timeout,
+		 "seconds unmount waits for the server before aborting (default: 30)");
+
 static int __init fim_init(void)
 {
 	int error;

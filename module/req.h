@@ -110,6 +110,8 @@ struct fim_req *fim_req_alloc(struct fim_conn *fc, u32 opcode, u64 nodeid,
 			      size_t args_len, size_t out_size);
 void fim_req_put(struct fim_req *req);
 int fim_req_send(struct fim_conn *fc, struct fim_req *req);
+int fim_req_send_bounded(struct fim_conn *fc, struct fim_req *req,
+			 unsigned long timeout);
 int fim_req_send_bg(struct fim_conn *fc, struct fim_req *req,
 		    fim_req_end_fn end);
 void fim_req_end(struct fim_conn *fc, struct fim_req *req, int error);

@@ -20,6 +20,11 @@ Each check below failed before the fix it tests:
   kernel once the server dropped it.
 * O_TMPFILE then linkat(2): the inode is clean, so it can be evicted
   and its lookups forgotten.
+* SYNCFS and sync(2): a server that calls sync(2) while it handles
+  SYNCFS does not deadlock; no SYNCFS is sent under s_umount at unmount;
+  a server that calls sync(2) while it handles a RELEASE of a lazily
+  unmounted tree (unmount in a kworker) stalls unmount only until
+  unmount_timeout aborts the connection.
 * d_revalidate copies a stable name: LOOKUPs sent by revalidation while
   the name is renamed back and forth are always well-formed.  This one
   is a race: it shows a fault only if the rename lands between the two
@@ -369,6 +374,56 @@ def permission_checks(chk: Checker, mnt: str) -> None:
     umount(chk, mnt, srv, "permissions")
 
 
+def sync_checks(chk: Checker, mnt: str) -> None:
+    """Servers that call sync(2) while they handle SYNCFS or RELEASE."""
+    srv = serve(mnt)
+    p = f"{mnt}/"
+    srv.sync_on = {FUSE_SYNCFS}
+    chk.expect("sync: server calls sync(2) while handling SYNCFS", err("os.sync()"), "OK")
+    chk.expect("sync: the server's sync(2) sent it no SYNCFS of its own",
+               srv.seen.count(FUSE_SYNCFS), 1)
+    count = srv.seen.count(FUSE_SYNCFS)
+    umount(chk, mnt, srv, "sync")
+    chk.expect("sync: no SYNCFS under s_umount at unmount", srv.seen.count(FUSE_SYNCFS), count)
+    chk.expect("sync: DESTROY at unmount", FUSE_DESTROY in srv.seen, True)
+
+    # Lazy unmount, then the last user dies: unmount runs in a kworker,
+    # under s_umount, while the server's sync(2) waits for s_umount.
+    param = "/sys/module/fuse_iomap/parameters/unmount_timeout"
+    with open(param) as f:
+        saved = f.read().strip()
+    with open(param, "w") as f:
+        f.write("3")
+    srv = serve(mnt)
+    # The holder exits by itself: an exiting process takes no signal, so
+    # its unmount waits are as unkillable as a kworker's.
+    holder = subprocess.Popen([sys.executable, "-c",
+                               f"import os, sys; fd = os.open('{p}file', os.O_RDONLY); "
+                               f"print('open', flush=True); sys.stdin.readline(); os._exit(0)"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    chk.expect("kworker unmount: file held open", holder.stdout.readline().strip()
+               if holder.stdout else "", "open")
+    chk.expect("kworker unmount: umount -l",
+               subprocess.run(["umount", "-l", mnt], check=False).returncode, 0)
+    srv.sync_on = {FUSE_RELEASE, FUSE_DESTROY}
+    if holder.stdin:
+        holder.stdin.close()
+    try:
+        holder.wait(30)
+    except subprocess.TimeoutExpired:
+        pass
+    chk.expect("kworker unmount: the last user's exit finished", holder.poll(), 0)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(op == FUSE_RELEASE for op, _ in srv.synced):
+        time.sleep(0.2)
+    chk.expect("kworker unmount: the server's sync(2) in RELEASE returned",
+               [op for op, _ in srv.synced][:1], [FUSE_RELEASE])
+    with open(param, "w") as f:
+        f.write(saved)
+    srv.die_now.set()
+    srv.thread.join(5)
+
+
 def rename_race_checks(chk: Checker, mnt: str, seconds: float = 5.0) -> None:
     """d_revalidate against rename: every LOOKUP name well-formed."""
     srv = serve(mnt)
@@ -402,6 +457,7 @@ def main() -> int:
     namespace_checks(chk, mnt)
     permission_checks(chk, mnt)
     rename_race_checks(chk, mnt)
+    sync_checks(chk, mnt)
     print(f"hostile_review: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 
