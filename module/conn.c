@@ -124,6 +124,9 @@ void fim_conn_abort(struct fim_conn *fc)
 
 	list_for_each_entry_safe(forget, fnext, &forgets, list)
 		kfree(forget);
+	spin_lock(&fc->lock);
+	fc->nr_forgets = 0;
+	spin_unlock(&fc->lock);
 
 	list_for_each_entry_safe(req, next, &dead, list) {
 		list_del_init(&req->list);
@@ -143,8 +146,10 @@ void fim_conn_abort(struct fim_conn *fc)
  *
  * Queues a forget for the server to read, batched with others when the
  * server speaks BATCH_FORGET.  Nothing waits for it.  If the connection
- * is gone, or no memory is left, the forget is dropped: the server's
- * count then stays high, which costs it memory but no correctness.
+ * is gone, no memory is left, or FIM_MAX_FORGETS are already queued (a
+ * server that stopped reading), the forget is dropped: the server's count
+ * then stays high, which costs it memory but no correctness.  The entry is
+ * charged to the memory cgroup of the task that evicts.
  *
  * Context: process context (inode eviction), may sleep.
  */
@@ -152,18 +157,26 @@ void fim_conn_queue_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup)
 {
 	struct fim_forget *forget;
 
-	forget = kmalloc(sizeof(*forget), GFP_KERNEL);
+	if (!nodeid || !nlookup)
+		return;
+	forget = kmalloc(sizeof(*forget), GFP_KERNEL_ACCOUNT);
 	if (!forget)
 		return;
 	forget->nodeid = nodeid;
 	forget->nlookup = nlookup;
 	spin_lock(&fc->lock);
-	if (!fc->connected) {
+	if (!fc->connected || fc->nr_forgets >= FIM_MAX_FORGETS) {
+		bool full = fc->connected;
+
 		spin_unlock(&fc->lock);
 		kfree(forget);
+		if (full)
+			pr_warn_ratelimited("server reads no forgets: %u queued, node %llu dropped\n",
+					    FIM_MAX_FORGETS, nodeid);
 		return;
 	}
 	list_add_tail(&forget->list, &fc->forgets);
+	fc->nr_forgets++;
 	spin_unlock(&fc->lock);
 	wake_up(&fc->waitq);
 }
@@ -211,15 +224,16 @@ struct fim_req *fim_req_alloc(struct fim_conn *fc, u32 opcode, u64 nodeid,
 	struct fuse_in_header *ih;
 	struct fim_req *req;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	/* Charged to the requester's memory cgroup, as its I/O would be. */
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return ERR_PTR(-ENOMEM);
 	req->msg_len = sizeof(*ih) + args_len;
-	req->msg = kvzalloc(req->msg_len, GFP_KERNEL);
+	req->msg = kvzalloc(req->msg_len, GFP_KERNEL_ACCOUNT);
 	if (!req->msg)
 		goto out_free_req;
 	if (out_size) {
-		req->out = kvzalloc(out_size, GFP_KERNEL);
+		req->out = kvzalloc(out_size, GFP_KERNEL_ACCOUNT);
 		if (!req->out)
 			goto out_free_msg;
 	}

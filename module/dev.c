@@ -213,6 +213,7 @@ static int fim_dev_take_forgets(struct fim_conn *fc, size_t bufsize,
 		list_move_tail(&forget->list, &next->forgets);
 		next->nforgets++;
 	}
+	fc->nr_forgets -= next->nforgets;
 	next->unique = fc->next_unique;
 	fc->next_unique += FUSE_REQ_ID_STEP;
 	if (!fc->next_unique)

@@ -27,6 +27,7 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 
 #include "fim.h"
 #include "req.h"
@@ -73,12 +74,29 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 	return 0;
 }
 
-/* A background RELEASE was answered: the node may be forgotten now. */
-static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
+/*
+ * The last reference to the inode of a background RELEASE goes here, in a
+ * kworker: the request may end in the server's write() (the server would
+ * run eviction, and its own FORGET, inside its reply) or inside an abort.
+ * The request, and with it the connection, stay referenced until the
+ * waiter of unmount is woken.
+ */
+static void fim_file_release_work(struct work_struct *work)
 {
+	struct fim_req *req = container_of(work, struct fim_req, end_work);
+	struct fim_conn *fc = req->fc;
+
 	iput(req->end_inode);
 	if (atomic_dec_and_test(&fc->releases))
 		wake_up_all(&fc->blocked_waitq);
+	fim_req_put(req);
+}
+
+/* A background RELEASE was answered: the node may be forgotten now. */
+static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
+{
+	refcount_inc(&req->refs);
+	queue_work(fim_wq, &req->end_work);
 }
 
 /**
@@ -95,9 +113,11 @@ static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
  * the FORGET of eviction cannot overtake it: a multi-threaded server may
  * handle requests out of order, and must never see a node forgotten
  * while one of its handles is still open.  fim_file_wait_releases() lets
- * unmount wait for these references.
+ * unmount wait for these references.  At most FIM_MAX_BG_RELEASES are in
+ * flight: beyond, close(2) waits (killably) for the server to catch up,
+ * so that a server that never answers cannot pin inodes without limit.
  *
- * Context: process context, may sleep (allocation).
+ * Context: process context, may sleep (allocation, the limit).
  */
 void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
 			   u64 nodeid, const struct fuse_release_in *rin,
@@ -110,6 +130,7 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
 	if (IS_ERR(req))
 		return;
 	memcpy(fim_req_args(req), rin, sizeof(*rin));
+	INIT_WORK(&req->end_work, fim_file_release_work);
 	if (!inode) {
 		fim_req_send_bg(fc, req, NULL);
 		return;
@@ -119,6 +140,10 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
 		fim_req_send_bg(fc, req, NULL);
 		return;
 	}
+	/* A killed closer sends anyway: the handle must not leak. */
+	wait_event_killable(fc->blocked_waitq,
+			    atomic_read(&fc->releases) < FIM_MAX_BG_RELEASES ||
+			    !READ_ONCE(fc->connected));
 	atomic_inc(&fc->releases);
 	/* Not queued (the connection is gone): nobody calls the end. */
 	if (fim_req_send_bg(fc, req, fim_file_release_end)) {
@@ -155,6 +180,7 @@ void fim_file_wait_releases(struct fim_conn *fc)
 				atomic_read(&fc->releases));
 		fim_conn_abort(fc);
 	}
+	/* The ends run on fim_wq, which never waits for the server. */
 	wait_event(fc->blocked_waitq, !atomic_read(&fc->releases));
 }
 

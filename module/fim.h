@@ -26,6 +26,7 @@
 #include "uapi/fuse_iomap.h"
 
 struct pid;
+struct workqueue_struct;
 
 /*
  * A server reply that breaks the protocol's rules is reported as a corrupt
@@ -139,7 +140,8 @@ struct fim_bdev {
  * @no_statx: likewise for STATX; GETATTR is used and no birth time shown
  * @releases: background RELEASE(DIR)s in flight, each holding an inode
  *	reference until answered; unmount waits for them (atomic, woken on
- *	@blocked_waitq)
+ *	@blocked_waitq); at most FIM_MAX_BG_RELEASES, close(2) waits beyond
+ * @nr_forgets: entries on @forgets; at most FIM_MAX_FORGETS (@lock)
  * @attr_version: bumped whenever an inode's attributes change, so that a
  *	reply fetched before the change cannot overwrite it (atomic)
  * @user_ns: user namespace of the mounter; ids in requests are mapped
@@ -166,6 +168,7 @@ struct fim_conn {
 	struct list_head	interrupts;
 	struct list_head	forgets;
 	unsigned int		forget_credit;
+	unsigned int		nr_forgets;
 	bool			connected;
 	bool			initialized;
 	atomic_t		num_waiting;
@@ -343,6 +346,9 @@ unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
 /* Module parameters (main.c). */
 extern bool fim_enable_iomap;
 extern unsigned int fim_unmount_timeout_secs;
+
+/* main.c: runs deferred work that must not run in a server's write(). */
+extern struct workqueue_struct *fim_wq;
 
 /* notify.c */
 int fim_notify(struct fim_conn *fc, int code, struct iov_iter *from,

@@ -25,6 +25,8 @@ Each check below failed before the fix it tests:
   a server that calls sync(2) while it handles a RELEASE of a lazily
   unmounted tree (unmount in a kworker) stalls unmount only until
   unmount_timeout aborts the connection.
+* Background RELEASEs: at most 4096 in flight; close(2) waits beyond
+  until the server answers.
 * d_revalidate copies a stable name: LOOKUPs sent by revalidation while
   the name is renamed back and forth are always well-formed.  This one
   is a race: it shows a fault only if the rename lands between the two
@@ -105,6 +107,8 @@ class ReviewServer(Server):
         self.sync_on: set[int] = set()       # opcodes whose handler calls sync(2)
         self.synced: list[tuple[int, float]] = []  # (opcode, seconds sync took)
         self.seen: list[int] = []
+        self.hold_release = False
+        self.held_release: list[int] = []
 
     # -- helpers ---------------------------------------------------------
 
@@ -175,6 +179,10 @@ class ReviewServer(Server):
             self.maybe_sync(opcode)
             self.send("syncfs", unique)
         elif opcode in (FUSE_RELEASE, FUSE_DESTROY):
+            with self.lock:
+                if opcode == FUSE_RELEASE and self.hold_release:
+                    self.held_release.append(unique)
+                    return
             self.maybe_sync(opcode)
             self.send("release", unique)
         elif opcode in (FUSE_FLUSH, FUSE_ACCESS):
@@ -424,6 +432,38 @@ def sync_checks(chk: Checker, mnt: str) -> None:
     srv.thread.join(5)
 
 
+def release_limit_checks(chk: Checker, mnt: str) -> None:
+    """At most 4096 background RELEASEs in flight; close(2) waits beyond."""
+    srv = serve(mnt)
+    p = f"{mnt}/"
+    srv.hold_release = True
+    child = subprocess.Popen([sys.executable, "-c",
+                              f"import os\nfor i in range(4200):\n"
+                              f"    os.close(os.open('{p}file', os.O_RDONLY))\nprint('done')"],
+                             stdout=subprocess.PIPE, text=True)
+    held = -1
+    for _ in range(600):      # until the count stops growing
+        time.sleep(0.5)
+        if child.poll() is not None or len(srv.held_release) == held:
+            break
+        held = len(srv.held_release)
+    chk.expect("release limit: RELEASEs the server holds", len(srv.held_release), 4096)
+    chk.expect("release limit: close(2) waits beyond", child.poll(), None)
+    with srv.lock:
+        srv.hold_release = False
+        held_now, srv.held_release = srv.held_release, []
+    for unique in held_now:
+        srv.send("release-late", unique)
+    try:
+        out, _ = child.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, _ = child.communicate()
+    chk.expect("release limit: close(2) goes on once answered", out.strip(), "done")
+    umount(chk, mnt, srv, "release limit")
+    chk.expect("release limit: server write errors", srv.write_errors, [])
+
+
 def rename_race_checks(chk: Checker, mnt: str, seconds: float = 5.0) -> None:
     """d_revalidate against rename: every LOOKUP name well-formed."""
     srv = serve(mnt)
@@ -451,16 +491,24 @@ def rename_race_checks(chk: Checker, mnt: str, seconds: float = 5.0) -> None:
     umount(chk, mnt, srv, "revalidate race")
 
 
-def main() -> int:
+GROUPS = {"namespace": namespace_checks, "permission": permission_checks,
+          "rename_race": rename_race_checks, "release_limit": release_limit_checks,
+          "sync": sync_checks}
+
+
+def main(argv: list[str]) -> int:
+    """Run the named groups of checks (all of them by default), in order."""
+    unknown = [g for g in argv if g not in GROUPS]
+    if unknown:
+        print(f"usage: hostile_review.py [{'|'.join(GROUPS)}]...", file=sys.stderr)
+        return 2
     chk = Checker()
     mnt = tempfile.mkdtemp()
-    namespace_checks(chk, mnt)
-    permission_checks(chk, mnt)
-    rename_race_checks(chk, mnt)
-    sync_checks(chk, mnt)
+    for group in argv or list(GROUPS):
+        GROUPS[group](chk, mnt)
     print(f"hostile_review: {chk.failed} failed", flush=True)
     return 1 if chk.failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
