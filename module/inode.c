@@ -46,15 +46,6 @@ struct inode *fim_alloc_inode(struct super_block *sb)
 	fi->attr_version = 0;
 	fi->state = 0;
 	spin_lock_init(&fi->lock);
-	/*
-	 * ACLs are the server's to enforce and can change on the server at
-	 * any time: never keep one in the inode, where generic_permission()
-	 * would enforce it for as long as the inode lives (see xattr.c).
-	 */
-#ifdef CONFIG_FS_POSIX_ACL
-	fi->vfs_inode.i_acl = ACL_DONT_CACHE;
-	fi->vfs_inode.i_default_acl = ACL_DONT_CACHE;
-#endif
 	return &fi->vfs_inode;
 }
 
@@ -246,6 +237,17 @@ static bool fim_inode_set_attr(struct inode *inode,
 static void fim_inode_init_ops(struct inode *inode, const struct fuse_attr *attr)
 {
 	inode->i_mode = attr->mode & S_IFMT;
+	/*
+	 * ACLs are the server's to enforce and can change on the server at
+	 * any time: never keep one (or its absence) in the inode, where
+	 * generic_permission() would enforce it for as long as the inode
+	 * lives (see xattr.c).  Set here, not in ->alloc_inode: the VFS
+	 * resets both to ACL_NOT_CACHED after that.
+	 */
+#ifdef CONFIG_FS_POSIX_ACL
+	inode->i_acl = ACL_DONT_CACHE;
+	inode->i_default_acl = ACL_DONT_CACHE;
+#endif
 	/*
 	 * Timestamps are the server's: the kernel never dirties an inode
 	 * to update them.  A dirty inode would also never be written back
