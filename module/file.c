@@ -24,6 +24,7 @@
 #include <linux/filelock.h>
 #include <linux/once.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -115,7 +116,8 @@ static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
  * while one of its handles is still open.  fim_file_wait_releases() lets
  * unmount wait for these references.  At most FIM_MAX_BG_RELEASES are in
  * flight: beyond, close(2) waits (killably) for the server to catch up,
- * so that a server that never answers cannot pin inodes without limit.
+ * so that a server that never answers cannot pin inodes without limit;
+ * kworkers and exiting tasks do not wait.
  *
  * Context: process context, may sleep (allocation, the limit).
  */
@@ -140,10 +142,16 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
 		fim_req_send_bg(fc, req, NULL);
 		return;
 	}
-	/* A killed closer sends anyway: the handle must not leak. */
-	wait_event_killable(fc->blocked_waitq,
-			    atomic_read(&fc->releases) < FIM_MAX_BG_RELEASES ||
-			    !READ_ONCE(fc->connected));
+	/*
+	 * A killed closer sends anyway: the handle must not leak.  So do a
+	 * kworker (delayed fput) and an exiting task, which no signal
+	 * reaches: they must not wait for the server.
+	 */
+	if (!(current->flags & (PF_KTHREAD | PF_EXITING)))
+		wait_event_killable(fc->blocked_waitq,
+				    atomic_read(&fc->releases) <
+					FIM_MAX_BG_RELEASES ||
+				    !READ_ONCE(fc->connected));
 	atomic_inc(&fc->releases);
 	/* Not queued (the connection is gone): nobody calls the end. */
 	if (fim_req_send_bg(fc, req, fim_file_release_end)) {
@@ -170,7 +178,7 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
  */
 void fim_file_wait_releases(struct fim_conn *fc)
 {
-	unsigned long timeout = READ_ONCE(fim_unmount_timeout_secs) * HZ;
+	unsigned long timeout = (unsigned long)READ_ONCE(fim_unmount_timeout_secs) * HZ;
 
 	if (wait_event_killable_timeout(fc->blocked_waitq,
 					!atomic_read(&fc->releases),

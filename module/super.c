@@ -444,7 +444,7 @@ static void fim_send_destroy(struct fim_mount *fm)
 		return;
 	req->force = true;
 	fim_req_send_bounded(fc, req,
-			     READ_ONCE(fim_unmount_timeout_secs) * HZ);
+			     (unsigned long)READ_ONCE(fim_unmount_timeout_secs) * HZ);
 	fim_req_put(req);
 	fm->destroy_sent = true;
 }

@@ -374,8 +374,13 @@ def permission_checks(chk: Checker, mnt: str) -> None:
     chk.expect("rcu walk: pdir closed on the server: expired mode not used",
                err(f"os.stat('{p}pdir/f')", uid=1000), "EACCES")
 
+    # Looked up with no ACL, then one set: a cached absence must not hide it.
+    chk.expect("acl: none at first", err(f"os.getxattr('{p}aclf', '{ACL_XATTR}')"), "ENODATA")
     chk.expect("acl: setfacl through the mount",
                err(f"os.setxattr('{p}aclf', '{ACL_XATTR}', {acl_xattr(1000)!r})"), "OK")
+    chk.expect("acl: read back from the server",
+               in_child(f"import os; print(os.getxattr('{p}aclf', '{ACL_XATTR}') == "
+                        f"{acl_xattr(1000)!r})", 20)[1], "True")
     srv.acl = None         # the server (another client) dropped the ACL
     chk.expect("acl: a dropped ACL is not enforced from a cache",
                err(f"os.close(os.open('{p}aclf', os.O_RDONLY))", uid=1000), "OK")
@@ -441,12 +446,11 @@ def release_limit_checks(chk: Checker, mnt: str) -> None:
                               f"import os\nfor i in range(4200):\n"
                               f"    os.close(os.open('{p}file', os.O_RDONLY))\nprint('done')"],
                              stdout=subprocess.PIPE, text=True)
-    held = -1
-    for _ in range(600):      # until the count stops growing
+    deadline = time.monotonic() + 300
+    while (time.monotonic() < deadline and child.poll() is None
+           and len(srv.held_release) < 4096):
         time.sleep(0.5)
-        if child.poll() is not None or len(srv.held_release) == held:
-            break
-        held = len(srv.held_release)
+    time.sleep(2.0)           # a close(2) beyond the limit would arrive by now
     chk.expect("release limit: RELEASEs the server holds", len(srv.held_release), 4096)
     chk.expect("release limit: close(2) waits beyond", child.poll(), None)
     with srv.lock:
