@@ -48,27 +48,33 @@ static inline bool fim_compat_inode_is_new(struct inode *inode)
 /**
  * FIM_COMPAT_DEFINE_MKDIR() - define inode_operations.mkdir @name
  * @name: the function to define, for the ops table
- * @impl: int (*)(struct mnt_idmap *, struct inode *, struct dentry *,
- *	umode_t) doing the work and instantiating the dentry it was given
+ * @impl: struct dentry *(*)(struct mnt_idmap *, struct inode *,
+ *	struct dentry *, umode_t) doing the work; returns NULL if it
+ *	instantiated the dentry it was given, the directory's existing alias
+ *	(referenced) if d_splice_alias() found one, or an ERR_PTR
  *
- * Since v6.15 ->mkdir returns a dentry (NULL: the one passed in was used)
- * or an ERR_PTR; before, an int.
+ * Since v6.15 ->mkdir returns that dentry and the VFS uses it; before, an
+ * int, and the alias is only dropped (the new name stays negative and is
+ * looked up when next used).
  */
 #ifdef HAVE_MKDIR_RETURNS_DENTRY
 #define FIM_COMPAT_DEFINE_MKDIR(name, impl)				\
 static struct dentry *name(struct mnt_idmap *idmap, struct inode *dir,	\
 			   struct dentry *dentry, umode_t mode)		\
 {									\
-	int error = impl(idmap, dir, dentry, mode);			\
-									\
-	return error ? ERR_PTR(error) : NULL;				\
+	return impl(idmap, dir, dentry, mode);				\
 }
 #else
 #define FIM_COMPAT_DEFINE_MKDIR(name, impl)				\
 static int name(struct mnt_idmap *idmap, struct inode *dir,		\
 		struct dentry *dentry, umode_t mode)			\
 {									\
-	return impl(idmap, dir, dentry, mode);				\
+	struct dentry *alias = impl(idmap, dir, dentry, mode);		\
+									\
+	if (IS_ERR(alias))						\
+		return PTR_ERR(alias);					\
+	dput(alias);							\
+	return 0;							\
 }
 #endif
 
@@ -79,26 +85,45 @@ static int name(struct mnt_idmap *idmap, struct inode *dir,		\
 
 /**
  * FIM_COMPAT_DEFINE_D_REVALIDATE() - define dentry_operations.d_revalidate
- * @name: the function to define, for the ops table
- * @impl: int (*)(struct dentry *, unsigned int flags), returning 1 if the
- *	dentry is still valid, 0 if not, or a negative errno; it must return
- *	-ECHILD in RCU walk (LOOKUP_RCU) when it would need to sleep
+ * @fn: the function to define, for the ops table
+ * @impl: int (*)(struct inode *dir, const struct qstr *name,
+ *	struct dentry *, unsigned int flags), returning 1 if the dentry is
+ *	still valid, 0 if not, or a negative errno; in RCU walk (LOOKUP_RCU)
+ *	@dir and @name may be NULL, and it must return -ECHILD when it would
+ *	need them or need to sleep
  *
- * Since v6.14 ->d_revalidate also gets the parent and the name; @impl does
- * not need them, so one implementation serves both forms.
+ * Since v6.14 ->d_revalidate gets the parent and a name that stays stable
+ * for the call, even against a concurrent rename.  Before, the name is
+ * the dentry's own, which a rename may change (and free) at any time: the
+ * shim hands @impl a snapshot of it (take_dentry_name_snapshot()) and the
+ * parent, referenced, outside RCU walk.
  */
 #ifdef HAVE_D_REVALIDATE_DIR_NAME
-#define FIM_COMPAT_DEFINE_D_REVALIDATE(name, impl)			\
-static int name(struct inode *dir, const struct qstr *qname,		\
+#define FIM_COMPAT_DEFINE_D_REVALIDATE(fn, impl)			\
+static int fn(struct inode *dir, const struct qstr *qname,		\
 		struct dentry *dentry, unsigned int flags)		\
 {									\
-	return impl(dentry, flags);					\
+	return impl(dir, qname, dentry, flags);				\
 }
 #else
-#define FIM_COMPAT_DEFINE_D_REVALIDATE(name, impl)			\
-static int name(struct dentry *dentry, unsigned int flags)		\
+#define FIM_COMPAT_DEFINE_D_REVALIDATE(fn, impl)			\
+static int fn(struct dentry *dentry, unsigned int flags)		\
 {									\
-	return impl(dentry, flags);					\
+	struct dentry *parent = NULL;					\
+	struct name_snapshot snap;					\
+	int ret;							\
+									\
+	if (!(flags & LOOKUP_RCU)) {					\
+		parent = dget_parent(dentry);				\
+		take_dentry_name_snapshot(&snap, dentry);		\
+	}								\
+	ret = impl(parent ? d_inode(parent) : NULL,			\
+		   parent ? &snap.name : NULL, dentry, flags);		\
+	if (parent) {							\
+		release_dentry_name_snapshot(&snap);			\
+		dput(parent);						\
+	}								\
+	return ret;							\
 }
 #endif
 

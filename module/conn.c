@@ -17,6 +17,7 @@
 
 #include <linux/cred.h>
 #include <linux/jiffies.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -87,6 +88,7 @@ void fim_conn_put(struct fim_conn *fc)
 			 !list_empty(&fc->forgets)))
 		return;	/* leak rather than free memory still in use */
 	xa_destroy(&fc->bdevs);
+	put_pid(fc->server_tgid);
 	put_user_ns(fc->user_ns);
 	kfree(fc);
 }
@@ -122,6 +124,9 @@ void fim_conn_abort(struct fim_conn *fc)
 
 	list_for_each_entry_safe(forget, fnext, &forgets, list)
 		kfree(forget);
+	spin_lock(&fc->lock);
+	fc->nr_forgets = 0;
+	spin_unlock(&fc->lock);
 
 	list_for_each_entry_safe(req, next, &dead, list) {
 		list_del_init(&req->list);
@@ -141,8 +146,10 @@ void fim_conn_abort(struct fim_conn *fc)
  *
  * Queues a forget for the server to read, batched with others when the
  * server speaks BATCH_FORGET.  Nothing waits for it.  If the connection
- * is gone, or no memory is left, the forget is dropped: the server's
- * count then stays high, which costs it memory but no correctness.
+ * is gone, no memory is left, or FIM_MAX_FORGETS are already queued (a
+ * server that stopped reading), the forget is dropped: the server's count
+ * then stays high, which costs it memory but no correctness.  The entry is
+ * charged to the memory cgroup of the task that evicts.
  *
  * Context: process context (inode eviction), may sleep.
  */
@@ -150,18 +157,26 @@ void fim_conn_queue_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup)
 {
 	struct fim_forget *forget;
 
-	forget = kmalloc(sizeof(*forget), GFP_KERNEL);
+	if (!nodeid || !nlookup)
+		return;
+	forget = kmalloc(sizeof(*forget), GFP_KERNEL_ACCOUNT);
 	if (!forget)
 		return;
 	forget->nodeid = nodeid;
 	forget->nlookup = nlookup;
 	spin_lock(&fc->lock);
-	if (!fc->connected) {
+	if (!fc->connected || fc->nr_forgets >= FIM_MAX_FORGETS) {
+		bool full = fc->connected;
+
 		spin_unlock(&fc->lock);
 		kfree(forget);
+		if (full)
+			pr_warn_ratelimited("server reads no forgets: %u queued, node %llu dropped\n",
+					    FIM_MAX_FORGETS, nodeid);
 		return;
 	}
 	list_add_tail(&forget->list, &fc->forgets);
+	fc->nr_forgets++;
 	spin_unlock(&fc->lock);
 	wake_up(&fc->waitq);
 }
@@ -209,15 +224,16 @@ struct fim_req *fim_req_alloc(struct fim_conn *fc, u32 opcode, u64 nodeid,
 	struct fuse_in_header *ih;
 	struct fim_req *req;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	/* Charged to the requester's memory cgroup, as its I/O would be. */
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return ERR_PTR(-ENOMEM);
 	req->msg_len = sizeof(*ih) + args_len;
-	req->msg = kvzalloc(req->msg_len, GFP_KERNEL);
+	req->msg = kvzalloc(req->msg_len, GFP_KERNEL_ACCOUNT);
 	if (!req->msg)
 		goto out_free_req;
 	if (out_size) {
-		req->out = kvzalloc(out_size, GFP_KERNEL);
+		req->out = kvzalloc(out_size, GFP_KERNEL_ACCOUNT);
 		if (!req->out)
 			goto out_free_msg;
 	}
@@ -330,16 +346,32 @@ static int fim_req_queue(struct fim_conn *fc, struct fim_req *req)
 	return 0;
 }
 
+/**
+ * fim_conn_initialized() - has the INIT reply been accepted?
+ * @fc: the connection
+ *
+ * Pairs with the smp_store_release() in fim_init_end(): once this returns
+ * true, every field the INIT reply set (proto_minor, max_write, ...) is
+ * visible to the caller.
+ *
+ * Return: true once INIT completed.
+ */
+bool fim_conn_initialized(struct fim_conn *fc)
+{
+	/* Pairs with smp_store_release() in fim_init_end(). */
+	return smp_load_acquire(&fc->initialized);
+}
+
 /* Wait until INIT finished (or the connection died) unless @req is forced. */
 static int fim_req_wait_init(struct fim_conn *fc, struct fim_req *req)
 {
 	if (req->force)
 		return 0;
 	if (wait_event_killable(fc->blocked_waitq,
-				READ_ONCE(fc->initialized) ||
+				fim_conn_initialized(fc) ||
 				!READ_ONCE(fc->connected)))
 		return -EINTR;
-	return READ_ONCE(fc->initialized) ? 0 : -ENOTCONN;
+	return fim_conn_initialized(fc) ? 0 : -ENOTCONN;
 }
 
 /*
@@ -412,6 +444,41 @@ int fim_req_send(struct fim_conn *fc, struct fim_req *req)
 		return -EINTR;
 	}
 	return req->error;
+}
+
+/**
+ * fim_req_send_bounded() - send a forced request, wait a bounded time
+ * @fc: the connection
+ * @req: the request, with its arguments filled in and @req->force set
+ * @timeout: jiffies to wait for the answer
+ *
+ * For the requests of unmount (DESTROY), which may run in a kworker that
+ * no signal reaches, and under s_umount, which a server calling sync(2)
+ * waits for.  If the server does not answer within @timeout, or the
+ * caller is killed, the connection is aborted: a server that cannot
+ * answer its own unmount is as good as dead.
+ *
+ * Context: process context, may sleep; no locks of this module held.
+ * Return: as fim_req_send(), or -ETIMEDOUT after aborting.
+ */
+int fim_req_send_bounded(struct fim_conn *fc, struct fim_req *req,
+			 unsigned long timeout)
+{
+	long left;
+	int error;
+
+	error = fim_req_queue(fc, req);
+	if (error)
+		return error;
+	left = wait_for_completion_killable_timeout(&req->done, timeout);
+	if (left > 0)
+		return req->error;
+	pr_warn_ratelimited("server did not answer opcode %u in %u s: aborting the connection\n",
+			    req->opcode, jiffies_to_msecs(timeout) / 1000);
+	/* Ends @req too, whatever state it is in. */
+	fim_conn_abort(fc);
+	wait_for_completion(&req->done);
+	return left ? -EINTR : -ETIMEDOUT;
 }
 
 /**

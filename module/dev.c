@@ -23,6 +23,7 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/pid.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
@@ -212,6 +213,7 @@ static int fim_dev_take_forgets(struct fim_conn *fc, size_t bufsize,
 		list_move_tail(&forget->list, &next->forgets);
 		next->nforgets++;
 	}
+	fc->nr_forgets -= next->nforgets;
 	next->unique = fc->next_unique;
 	fc->next_unique += FUSE_REQ_ID_STEP;
 	if (!fc->next_unique)
@@ -434,6 +436,13 @@ static ssize_t fim_dev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!fc)
 		return -EPERM;
+	/* The first process to read is the server, see fim_sync_fs(). */
+	if (!READ_ONCE(fc->server_tgid)) {
+		struct pid *tgid = get_pid(task_tgid(current));
+
+		if (cmpxchg(&fc->server_tgid, NULL, tgid))
+			put_pid(tgid);
+	}
 	INIT_LIST_HEAD(&next.forgets);
 	item = fim_dev_next_item(fc, iov_iter_count(to), nonblock, &next);
 	switch (item) {

@@ -53,31 +53,35 @@ void fim_dentry_expire(struct dentry *dentry)
 /*
  * Ask the server again for an expired entry.  Valid if it still names the
  * same node (whose attributes are refreshed on the way), or still nothing
- * for a negative entry.
+ * for a negative entry.  @name is stable for the call (see compat.h): the
+ * dentry's own name may change under a concurrent rename.  Every lookup
+ * the server counted for a reply not kept goes back with FORGET.
  */
-static int fim_d_revalidate_impl(struct dentry *dentry, unsigned int flags)
+static int fim_d_revalidate_impl(struct inode *dir, const struct qstr *name,
+				 struct dentry *dentry, unsigned int flags)
 {
+	struct fim_conn *fc;
 	struct fuse_entry_out *out;
-	struct dentry *parent;
-	struct inode *dir, *inode;
+	struct inode *inode;
 	struct fim_req *req;
+	u64 attr_version;
 	int error, valid;
 
 	if (!fim_dentry_expired(dentry))
 		return 1;
 	if (flags & LOOKUP_RCU)
 		return -ECHILD;
+	if (name->len > FIM_NAME_MAX)
+		return 0;
 
-	parent = dget_parent(dentry);
-	dir = d_inode(parent);
-	req = fim_req_alloc(fim_conn_of(dir), FUSE_LOOKUP, FIM_I(dir)->nodeid,
-			    dentry->d_name.len + 1, sizeof(*out));
-	if (IS_ERR(req)) {
-		dput(parent);
+	fc = fim_conn_of(dir);
+	req = fim_req_alloc(fc, FUSE_LOOKUP, FIM_I(dir)->nodeid,
+			    name->len + 1, sizeof(*out));
+	if (IS_ERR(req))
 		return PTR_ERR(req);
-	}
-	memcpy(fim_req_args(req), dentry->d_name.name, dentry->d_name.len);
-	error = fim_req_send(fim_conn_of(dir), req);
+	memcpy(fim_req_args(req), name->name, name->len);
+	attr_version = fim_attr_version(fc);
+	error = fim_req_send(fc, req);
 	out = req->out;
 	if (error == -ENOENT || (!error && !out->nodeid)) {
 		valid = d_really_is_negative(dentry);
@@ -88,11 +92,15 @@ static int fim_d_revalidate_impl(struct dentry *dentry, unsigned int flags)
 		valid = error == -ENOMEM || error == -EINTR ? error : 0;
 	} else if (d_really_is_negative(dentry) ||
 		   FIM_I(d_inode(dentry))->nodeid != out->nodeid) {
-		valid = 0;	/* the name now means another node */
+		/* The name now means another node: LOOKUP will ask again. */
+		fim_inode_forget(fc, out->nodeid, 1);
+		valid = 0;
 	} else {
 		inode = fim_iget(dir->i_sb, out->nodeid, &out->attr,
-				 out->attr_valid, out->attr_valid_nsec);
+				 out->attr_valid, out->attr_valid_nsec,
+				 attr_version);
 		if (IS_ERR(inode)) {
+			fim_inode_forget(fc, out->nodeid, 1);
 			valid = 0;
 		} else {
 			/* The server counted this lookup too. */
@@ -104,7 +112,6 @@ static int fim_d_revalidate_impl(struct dentry *dentry, unsigned int flags)
 		}
 	}
 	fim_req_put(req);
-	dput(parent);
 	return valid;
 }
 
@@ -133,6 +140,7 @@ struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 	struct fuse_entry_out *out;
 	struct inode *inode = NULL;
 	struct fim_req *req;
+	u64 attr_version;
 	int error;
 
 	if (dentry->d_name.len > FIM_NAME_MAX)
@@ -141,7 +149,9 @@ struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 			    dentry->d_name.len + 1, sizeof(*out));
 	if (IS_ERR(req))
 		return ERR_CAST(req);
+	/* Stable: the dentry is in lookup, or @dir's i_rwsem is held. */
 	memcpy(fim_req_args(req), dentry->d_name.name, dentry->d_name.len);
+	attr_version = fim_attr_version(fc);
 	error = fim_req_send(fc, req);
 	out = req->out;
 	if (error == -ENOENT || (!error && !out->nodeid)) {
@@ -156,16 +166,15 @@ struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
 		fim_dentry_set_expiry(dentry, out->entry_valid,
 				      out->entry_valid_nsec);
 		inode = fim_iget(dir->i_sb, out->nodeid, &out->attr,
-				 out->attr_valid, out->attr_valid_nsec);
+				 out->attr_valid, out->attr_valid_nsec,
+				 attr_version);
 		if (IS_ERR(inode)) {
+			/* The server counted a lookup nobody keeps. */
+			fim_inode_forget(fc, out->nodeid, 1);
 			error = PTR_ERR(inode);
 			inode = NULL;
 		} else {
-			struct fim_inode *fi = FIM_I(inode);
-
-			spin_lock(&fi->lock);
-			fi->nlookup++;
-			spin_unlock(&fi->lock);
+			fim_inode_count_lookup(inode);
 		}
 	}
 	fim_req_put(req);
@@ -185,7 +194,7 @@ struct dentry *fim_lookup(struct inode *dir, struct dentry *dentry,
  * waits for ours, or we for it.
  */
 static int fim_dirplus_link(struct dentry *parent,
-			    const struct fim_dirent_rec *rec)
+			    const struct fim_dirent_rec *rec, u64 attr_version)
 {
 	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
 	const struct fuse_entry_out *eo = rec->entry;
@@ -212,7 +221,7 @@ again:
 		}
 		/* Same node: refresh its attributes and the entry's timeout. */
 		inode = fim_iget(sb, eo->nodeid, &eo->attr, eo->attr_valid,
-				 eo->attr_valid_nsec);
+				 eo->attr_valid_nsec, attr_version);
 		if (IS_ERR(inode)) {
 			dput(dentry);
 			return PTR_ERR(inode);
@@ -226,7 +235,7 @@ again:
 	}
 
 	inode = fim_iget(sb, eo->nodeid, &eo->attr, eo->attr_valid,
-			 eo->attr_valid_nsec);
+			 eo->attr_valid_nsec, attr_version);
 	if (IS_ERR(inode)) {
 		d_lookup_done(dentry);
 		dput(dentry);
@@ -261,7 +270,8 @@ again:
  * ends the walk: nothing after it can be trusted.
  */
 static int fim_dir_fill(struct file *file, struct dir_context *ctx,
-			const void *buf, size_t len, bool plus)
+			const void *buf, size_t len, bool plus,
+			u64 attr_version)
 {
 	struct fim_conn *fc = fim_conn_of(file_inode(file));
 	const char *op = plus ? "READDIRPLUS" : "READDIR";
@@ -292,7 +302,8 @@ static int fim_dir_fill(struct file *file, struct dir_context *ctx,
 
 				if (!error)
 					err = fim_dirplus_link(file->f_path.dentry,
-							       &rec);
+							       &rec,
+							       attr_version);
 				if (err) {
 					fim_inode_forget(fc, rec.entry->nodeid,
 							 1);
@@ -321,6 +332,7 @@ static int fim_readdir(struct file *file, struct dir_context *ctx)
 	struct fim_conn *fc = fim_conn_of(inode);
 	struct fuse_read_in *in;
 	struct fim_req *req;
+	u64 attr_version;
 	bool plus;
 	int error;
 
@@ -341,6 +353,7 @@ static int fim_readdir(struct file *file, struct dir_context *ctx)
 		in->offset = ctx->pos;
 		in->size = PAGE_SIZE;
 		in->flags = file->f_flags;
+		attr_version = fim_attr_version(fc);
 		error = fim_req_send(fc, req);
 		if (error == -ENOSYS && plus) {
 			/* Negotiated but not implemented: list plainly. */
@@ -354,7 +367,7 @@ static int fim_readdir(struct file *file, struct dir_context *ctx)
 				return 0;	/* end of directory */
 			}
 			error = fim_dir_fill(file, ctx, req->out, req->out_len,
-					     plus);
+					     plus, attr_version);
 		}
 		fim_req_put(req);
 		if (error)

@@ -24,9 +24,11 @@
 #include <linux/filelock.h>
 #include <linux/once.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 
 #include "fim.h"
 #include "req.h"
@@ -69,16 +71,33 @@ int fim_file_open_common(struct inode *inode, struct file *file, bool isdir)
 	file->private_data = ff;
 	if (!isdir && (file->f_flags & O_TRUNC) &&
 	    fim_conn_of(inode)->atomic_o_trunc)
-		i_size_write(inode, 0);	/* the server truncated at OPEN */
+		fim_inode_set_size(inode, 0, false);	/* truncated at OPEN */
 	return 0;
+}
+
+/*
+ * The last reference to the inode of a background RELEASE goes here, in a
+ * kworker: the request may end in the server's write() (the server would
+ * run eviction, and its own FORGET, inside its reply) or inside an abort.
+ * The request, and with it the connection, stay referenced until the
+ * waiter of unmount is woken.
+ */
+static void fim_file_release_work(struct work_struct *work)
+{
+	struct fim_req *req = container_of(work, struct fim_req, end_work);
+	struct fim_conn *fc = req->fc;
+
+	iput(req->end_inode);
+	if (atomic_dec_and_test(&fc->releases))
+		wake_up_all(&fc->blocked_waitq);
+	fim_req_put(req);
 }
 
 /* A background RELEASE was answered: the node may be forgotten now. */
 static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
 {
-	iput(req->end_inode);
-	if (atomic_dec_and_test(&fc->releases))
-		wake_up_all(&fc->blocked_waitq);
+	refcount_inc(&req->refs);
+	queue_work(fim_wq, &req->end_work);
 }
 
 /**
@@ -95,9 +114,12 @@ static void fim_file_release_end(struct fim_conn *fc, struct fim_req *req)
  * the FORGET of eviction cannot overtake it: a multi-threaded server may
  * handle requests out of order, and must never see a node forgotten
  * while one of its handles is still open.  fim_file_wait_releases() lets
- * unmount wait for these references.
+ * unmount wait for these references.  At most FIM_MAX_BG_RELEASES are in
+ * flight: beyond, close(2) waits (killably) for the server to catch up,
+ * so that a server that never answers cannot pin inodes without limit;
+ * kworkers and exiting tasks do not wait.
  *
- * Context: process context, may sleep (allocation).
+ * Context: process context, may sleep (allocation, the limit).
  */
 void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
 			   u64 nodeid, const struct fuse_release_in *rin,
@@ -110,6 +132,7 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
 	if (IS_ERR(req))
 		return;
 	memcpy(fim_req_args(req), rin, sizeof(*rin));
+	INIT_WORK(&req->end_work, fim_file_release_work);
 	if (!inode) {
 		fim_req_send_bg(fc, req, NULL);
 		return;
@@ -119,6 +142,16 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
 		fim_req_send_bg(fc, req, NULL);
 		return;
 	}
+	/*
+	 * A killed closer sends anyway: the handle must not leak.  So do a
+	 * kworker (delayed fput) and an exiting task, which no signal
+	 * reaches: they must not wait for the server.
+	 */
+	if (!(current->flags & (PF_KTHREAD | PF_EXITING)))
+		wait_event_killable(fc->blocked_waitq,
+				    atomic_read(&fc->releases) <
+					FIM_MAX_BG_RELEASES ||
+				    !READ_ONCE(fc->connected));
 	atomic_inc(&fc->releases);
 	/* Not queued (the connection is gone): nobody calls the end. */
 	if (fim_req_send_bg(fc, req, fim_file_release_end)) {
@@ -133,17 +166,29 @@ void fim_file_send_release(struct fim_conn *fc, struct inode *inode,
  * @fc: the connection of a superblock being shut down
  *
  * The inode references those requests hold must be gone before the
- * superblock evicts its inodes.  A server that does not answer blocks
- * unmount until it dies or the unmounting task is killed, which aborts
- * the connection and so ends the requests.
+ * superblock evicts its inodes.  The caller holds s_umount and may be a
+ * kworker no signal reaches (the last reference of a lazily unmounted
+ * tree), and a server handling RELEASE that calls sync(2) waits for that
+ * s_umount: so the wait is bounded (unmount_timeout), and a server that
+ * does not answer by then, or a killed unmounter, aborts the connection,
+ * which ends the requests.
  *
- * Context: process context, may sleep; no locks held.
+ * Context: process context, may sleep; s_umount held, no locks of this
+ * module.
  */
 void fim_file_wait_releases(struct fim_conn *fc)
 {
-	if (wait_event_killable(fc->blocked_waitq,
-				!atomic_read(&fc->releases)))
+	unsigned long timeout = (unsigned long)READ_ONCE(fim_unmount_timeout_secs) * HZ;
+
+	if (wait_event_killable_timeout(fc->blocked_waitq,
+					!atomic_read(&fc->releases),
+					timeout) <= 0) {
+		if (atomic_read(&fc->releases))
+			pr_warn("server did not answer %d RELEASEs at unmount: aborting the connection\n",
+				atomic_read(&fc->releases));
 		fim_conn_abort(fc);
+	}
+	/* The ends run on fim_wq, which never waits for the server. */
 	wait_event(fc->blocked_waitq, !atomic_read(&fc->releases));
 }
 
@@ -308,8 +353,7 @@ static ssize_t fim_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			written = out->size;
 			iocb->ki_pos += written;
 			done += written;
-			if (iocb->ki_pos > i_size_read(inode))
-				i_size_write(inode, iocb->ki_pos);
+			fim_inode_set_size(inode, iocb->ki_pos, true);
 			if (written < count)
 				iov_iter_revert(from, count - written);
 		}
@@ -390,9 +434,8 @@ static long fim_file_fallocate(struct file *file, int mode, loff_t offset,
 		WRITE_ONCE(fc->no_fallocate, true);
 		error = -EOPNOTSUPP;
 	}
-	if (!error && !(mode & FALLOC_FL_KEEP_SIZE) &&
-	    offset + length > i_size_read(inode))
-		i_size_write(inode, offset + length);
+	if (!error && !(mode & FALLOC_FL_KEEP_SIZE))
+		fim_inode_set_size(inode, offset + length, true);
 	/* Blocks and times changed on the server. */
 	fim_inode_expire_attr(inode);
 	inode_unlock(inode);

@@ -11,6 +11,7 @@
 #ifndef FIM_H
 #define FIM_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
@@ -23,6 +24,9 @@
 #include <linux/xarray.h>
 
 #include "uapi/fuse_iomap.h"
+
+struct pid;
+struct workqueue_struct;
 
 /*
  * A server reply that breaks the protocol's rules is reported as a corrupt
@@ -50,9 +54,12 @@
  * lock and is never held while sleeping, copying to or from userspace, or
  * waiting for the server.
  *
- * fim_inode.lock protects the lookup count and the attribute deadline of
- * one inode; it is never held together with fim_conn.lock in practice but
- * would nest inside it.
+ * fim_inode.lock protects the lookup count, the attribute deadline and
+ * attribute version of one inode, and serializes every update of its
+ * cached attributes (i_size, i_nlink, mode, owner, times) against each
+ * other; it is never held together with fim_conn.lock in practice but
+ * would nest inside it.  fim_conn.attr_version is an atomic counter, taken
+ * under fim_inode.lock but not a lock.
  *
  * fim_conn.killsb is held for reading while a notification works on the
  * superblock, and for writing by unmount while it detaches the superblock
@@ -133,9 +140,14 @@ struct fim_bdev {
  * @no_statx: likewise for STATX; GETATTR is used and no birth time shown
  * @releases: background RELEASE(DIR)s in flight, each holding an inode
  *	reference until answered; unmount waits for them (atomic, woken on
- *	@blocked_waitq)
+ *	@blocked_waitq); at most FIM_MAX_BG_RELEASES, close(2) waits beyond
+ * @nr_forgets: entries on @forgets; at most FIM_MAX_FORGETS (@lock)
+ * @attr_version: bumped whenever an inode's attributes change, so that a
+ *	reply fetched before the change cannot overwrite it (atomic)
  * @user_ns: user namespace of the mounter; ids in requests are mapped
  *	into it
+ * @server_tgid: thread group of the first process that read from the
+ *	connection, taken to be the server; set once (cmpxchg), NULL before
  * @killsb: protects @sb against unmount, see Locking
  * @sb: the superblock notifications act on; NULL before the mount is set
  *	up and once unmount began; protected by @killsb
@@ -156,13 +168,18 @@ struct fim_conn {
 	struct list_head	interrupts;
 	struct list_head	forgets;
 	unsigned int		forget_credit;
+	unsigned int		nr_forgets;
 	bool			connected;
 	bool			initialized;
 	atomic_t		num_waiting;
 	wait_queue_head_t	waitq;
 	wait_queue_head_t	blocked_waitq;
 
-	/* Set once by the INIT reply, before @initialized is set. */
+	/*
+	 * Set once by the INIT reply, then published by setting @initialized
+	 * with smp_store_release(); read them only after an
+	 * smp_load_acquire() of @initialized returned true.
+	 */
 	u32			proto_minor;
 	u32			max_write;
 	u32			max_read;
@@ -190,12 +207,16 @@ struct fim_conn {
 	bool			no_interrupt;
 
 	atomic_t		releases;
+	atomic64_t		attr_version;
 
 	/* Protected by fim_dev_bind_lock. */
 	unsigned int		channels;
 
 	/* Set once at mount. */
 	struct user_namespace	*user_ns;
+
+	/* Set once, by the first read. */
+	struct pid		*server_tgid;
 
 	struct rw_semaphore	killsb;
 	struct super_block	*sb;
@@ -222,7 +243,10 @@ enum {
  *	eviction; protected by @lock
  * @attr_expires: jiffies after which cached attributes must be refetched;
  *	protected by @lock
- * @lock: protects @nlookup and @attr_expires
+ * @attr_version: fim_conn.attr_version when the cached attributes were
+ *	last changed; protected by @lock
+ * @lock: protects @nlookup, @attr_expires and @attr_version, and
+ *	serializes changes of the cached attributes (i_size, i_nlink)
  * @state: FIM_I_* bits, atomic bitops
  *
  * @nodeid and @orig_ino are set once at instantiation.  FIM_I_IOMAP is
@@ -236,6 +260,7 @@ struct fim_inode {
 	spinlock_t		lock;
 	u64			nlookup;
 	unsigned long		attr_expires;
+	u64			attr_version;
 	unsigned long		state;
 };
 
@@ -320,6 +345,10 @@ unsigned long fim_timeout_to_jiffies(u64 sec, u32 nsec);
 
 /* Module parameters (main.c). */
 extern bool fim_enable_iomap;
+extern unsigned int fim_unmount_timeout_secs;
+
+/* main.c: runs deferred work that must not run in a server's write(). */
+extern struct workqueue_struct *fim_wq;
 
 /* notify.c */
 int fim_notify(struct fim_conn *fc, int code, struct iov_iter *from,
@@ -332,6 +361,7 @@ struct fim_conn *fim_dev_bind(struct file *file, struct fim_conn *fc);
 
 /* conn.c */
 struct fim_conn *fim_conn_alloc(struct user_namespace *user_ns);
+bool fim_conn_initialized(struct fim_conn *fc);
 struct fim_conn *fim_conn_get(struct fim_conn *fc);
 void fim_conn_put(struct fim_conn *fc);
 void fim_conn_abort(struct fim_conn *fc);
@@ -353,7 +383,10 @@ extern const struct inode_operations fim_file_inode_ops;
 extern const struct inode_operations fim_symlink_inode_ops;
 struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 		       const struct fuse_attr *attr, u64 attr_valid,
-		       u32 attr_valid_nsec);
+		       u32 attr_valid_nsec, u64 attr_version);
+u64 fim_attr_version(struct fim_conn *fc);
+void fim_inode_drop_nlink(struct inode *inode);
+void fim_inode_set_size(struct inode *inode, loff_t size, bool grow_only);
 int fim_inode_refresh(struct inode *inode, bool force);
 void fim_inode_expire_attr(struct inode *inode);
 struct inode *fim_ilookup(struct super_block *sb, u64 nodeid);

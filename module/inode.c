@@ -17,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/posix_acl.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -42,6 +43,7 @@ struct inode *fim_alloc_inode(struct super_block *sb)
 	fi->orig_ino = 0;
 	fi->nlookup = 0;
 	fi->attr_expires = jiffies - 1;
+	fi->attr_version = 0;
 	fi->state = 0;
 	spin_lock_init(&fi->lock);
 	return &fi->vfs_inode;
@@ -85,26 +87,18 @@ void fim_evict_inode(struct inode *inode)
  * @nlookup: how many
  *
  * For replies that counted a lookup on the server but gave the kernel
- * nothing it can keep (a READDIRPLUS entry with bad attributes, a CREATE
- * whose file could not be opened).  Nobody waits for the FORGET.
+ * nothing it can keep: a LOOKUP-style reply with bad attributes or a node
+ * the kernel cannot use, a revalidation that found another node, a
+ * CREATE whose file could not be opened.  Queued like the forgets of
+ * eviction; nobody waits for it.
  *
  * Context: process context, may sleep (allocation).
  */
 void fim_inode_forget(struct fim_conn *fc, u64 nodeid, u64 nlookup)
 {
-	struct fuse_forget_in *in;
-	struct fim_req *req;
-
 	if (!nodeid || !nlookup)
 		return;
-	req = fim_req_alloc(fc, FUSE_FORGET, nodeid, sizeof(*in), 0);
-	if (IS_ERR(req))
-		return;
-	req->noreply = true;
-	req->force = true;
-	in = fim_req_args(req);
-	in->nlookup = nlookup;
-	fim_req_send_bg(fc, req, NULL);
+	fim_conn_queue_forget(fc, nodeid, nlookup);
 }
 
 /**
@@ -122,6 +116,72 @@ void fim_inode_count_lookup(struct inode *inode)
 	spin_unlock(&fi->lock);
 }
 
+/**
+ * fim_attr_version() - the attribute version before sending a request
+ * @fc: the connection
+ *
+ * Read before sending a request whose reply carries attributes, and
+ * passed with them to fim_iget(): if the inode's attributes changed after
+ * this point (SETATTR, a write that grew the file, an unlink), the reply
+ * may predate the change and is not applied.
+ *
+ * Return: the connection's current attribute version.
+ */
+u64 fim_attr_version(struct fim_conn *fc)
+{
+	return atomic64_read(&fc->attr_version);
+}
+
+/* The cached attributes changed locally; fi->lock held. */
+static void fim_inode_bump_version(struct inode *inode)
+{
+	struct fim_inode *fi = FIM_I(inode);
+
+	lockdep_assert_held(&fi->lock);
+	fi->attr_version = atomic64_inc_return(&fim_conn_of(inode)->attr_version);
+}
+
+/**
+ * fim_inode_drop_nlink() - an entry of @inode was removed
+ * @inode: the inode
+ *
+ * drop_nlink() warns when the count is already 0, which a server's
+ * attributes may have made it at any time: check and drop under the lock
+ * that serializes attribute updates.
+ */
+void fim_inode_drop_nlink(struct inode *inode)
+{
+	struct fim_inode *fi = FIM_I(inode);
+
+	/* Serialize against fim_inode_set_attr(). */
+	spin_lock(&fi->lock);
+	fim_inode_bump_version(inode);
+	if (inode->i_nlink)
+		drop_nlink(inode);
+	spin_unlock(&fi->lock);
+}
+
+/**
+ * fim_inode_set_size() - the file's size changed by our own request
+ * @inode: the inode
+ * @size: the new size, bytes
+ * @grow_only: only if beyond the cached size (a write, fallocate)
+ *
+ * Bumps the attribute version, so that attributes fetched before the
+ * change cannot move the size back.
+ */
+void fim_inode_set_size(struct inode *inode, loff_t size, bool grow_only)
+{
+	struct fim_inode *fi = FIM_I(inode);
+
+	/* Serialize against fim_inode_set_attr(). */
+	spin_lock(&fi->lock);
+	fim_inode_bump_version(inode);
+	if (!grow_only || size > i_size_read(inode))
+		i_size_write(inode, size);
+	spin_unlock(&fi->lock);
+}
+
 /* Is @attr something a file can be?  The server is not trusted. */
 static bool fim_attr_valid(const struct fuse_attr *attr)
 {
@@ -136,14 +196,29 @@ static bool fim_attr_valid(const struct fuse_attr *attr)
 	return true;
 }
 
-/* Copy checked attributes into @inode; the file type is already set. */
-static void fim_inode_set_attr(struct inode *inode,
+/*
+ * Copy checked attributes into @inode; the file type is already set.
+ * @attr_version is fim_attr_version() from before the request was sent,
+ * or 0 for attributes that are newer than anything cached (SETATTR's
+ * reply, a new inode): attributes fetched before a later change of the
+ * inode are dropped, so that a slow GETATTR or LOOKUP cannot undo a
+ * SETATTR or move i_size backwards.  Returns false if they were dropped.
+ */
+static bool fim_inode_set_attr(struct inode *inode,
 			       const struct fuse_attr *attr,
-			       u64 attr_valid, u32 attr_valid_nsec)
+			       u64 attr_valid, u32 attr_valid_nsec,
+			       u64 attr_version)
 {
 	struct fim_conn *fc = fim_conn_of(inode);
 	struct fim_inode *fi = FIM_I(inode);
 
+	/* Serialize against other updates: i_size_write() needs it. */
+	spin_lock(&fi->lock);
+	if (attr_version && fi->attr_version > attr_version) {
+		spin_unlock(&fi->lock);
+		return false;
+	}
+	fim_inode_bump_version(inode);
 	inode->i_ino = attr->ino;
 	inode->i_mode = (inode->i_mode & S_IFMT) | (attr->mode & 07777);
 	set_nlink(inode, attr->nlink);
@@ -153,18 +228,26 @@ static void fim_inode_set_attr(struct inode *inode,
 	inode_set_atime(inode, attr->atime, attr->atimensec);
 	inode_set_mtime(inode, attr->mtime, attr->mtimensec);
 	inode_set_ctime(inode, attr->ctime, attr->ctimensec);
-	if (S_ISREG(inode->i_mode))
-		i_size_write(inode, attr->size);
-	else
-		inode->i_size = attr->size;
-	spin_lock(&fi->lock);
+	i_size_write(inode, attr->size);
 	fi->attr_expires = fim_timeout_to_jiffies(attr_valid, attr_valid_nsec);
 	spin_unlock(&fi->lock);
+	return true;
 }
 
 static void fim_inode_init_ops(struct inode *inode, const struct fuse_attr *attr)
 {
 	inode->i_mode = attr->mode & S_IFMT;
+	/*
+	 * ACLs are the server's to enforce and can change on the server at
+	 * any time: never keep one (or its absence) in the inode, where
+	 * generic_permission() would enforce it for as long as the inode
+	 * lives (see xattr.c).  Set here, not in ->alloc_inode: the VFS
+	 * resets both to ACL_NOT_CACHED after that.
+	 */
+#ifdef CONFIG_FS_POSIX_ACL
+	inode->i_acl = ACL_DONT_CACHE;
+	inode->i_default_acl = ACL_DONT_CACHE;
+#endif
 	/*
 	 * Timestamps are the server's: the kernel never dirties an inode
 	 * to update them.  A dirty inode would also never be written back
@@ -210,9 +293,13 @@ static int fim_inode_set(struct inode *inode, void *data)
  * @attr: attributes from the same reply, not yet checked
  * @attr_valid: seconds the attributes may be cached
  * @attr_valid_nsec: nanoseconds part of @attr_valid
+ * @attr_version: fim_attr_version() from before the request was sent, 0
+ *	if nothing can be newer than @attr
  *
  * The caller counts the lookup reference (fim_inode.nlookup) if the reply
- * was a LOOKUP-like one.
+ * was a LOOKUP-like one, or returns it with fim_inode_forget() if this
+ * fails.  Attributes older than a change made since @attr_version are not
+ * applied to an existing inode.
  *
  * Context: process context, may sleep.
  * Return: a referenced inode, ERR_PTR(-EIO) for bad attributes or a node
@@ -220,7 +307,7 @@ static int fim_inode_set(struct inode *inode, void *data)
  */
 struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 		       const struct fuse_attr *attr, u64 attr_valid,
-		       u32 attr_valid_nsec)
+		       u32 attr_valid_nsec, u64 attr_version)
 {
 	struct inode *inode;
 
@@ -236,7 +323,7 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 	if (fim_compat_inode_is_new(inode)) {
 		FIM_I(inode)->orig_ino = attr->ino;
 		fim_inode_init_ops(inode, attr);
-		fim_inode_set_attr(inode, attr, attr_valid, attr_valid_nsec);
+		fim_inode_set_attr(inode, attr, attr_valid, attr_valid_nsec, 0);
 		unlock_new_inode(inode);
 		return inode;
 	}
@@ -248,7 +335,8 @@ struct inode *fim_iget(struct super_block *sb, u64 nodeid,
 		iput(inode);
 		return ERR_PTR(-EIO);
 	}
-	fim_inode_set_attr(inode, attr, attr_valid, attr_valid_nsec);
+	fim_inode_set_attr(inode, attr, attr_valid, attr_valid_nsec,
+			   attr_version);
 	return inode;
 }
 
@@ -293,6 +381,7 @@ int fim_inode_refresh(struct inode *inode, bool force)
 	struct fim_inode *fi = FIM_I(inode);
 	struct fuse_getattr_in in = { };
 	struct fuse_attr_out out;
+	u64 attr_version;
 	bool expired;
 	int error;
 
@@ -304,6 +393,7 @@ int fim_inode_refresh(struct inode *inode, bool force)
 	if (!force && !expired)
 		return 0;
 
+	attr_version = fim_attr_version(fim_conn_of(inode));
 	error = fim_simple_request(fim_conn_of(inode), FUSE_GETATTR,
 				   fi->nodeid, &in, sizeof(in), &out,
 				   sizeof(out));
@@ -318,8 +408,19 @@ int fim_inode_refresh(struct inode *inode, bool force)
 		return -EIO;
 	}
 	fim_inode_set_attr(inode, &out.attr, out.attr_valid,
-			   out.attr_valid_nsec);
+			   out.attr_valid_nsec, attr_version);
 	return 0;
+}
+
+/**
+ * fim_inode_attr_expired() - may the cached attributes be used?
+ * @inode: the inode
+ *
+ * Return: true if they must be fetched again first.
+ */
+static bool fim_inode_attr_expired(struct inode *inode)
+{
+	return time_after(jiffies, READ_ONCE(FIM_I(inode)->attr_expires));
 }
 
 /*
@@ -370,9 +471,11 @@ static int fim_inode_access(struct inode *inode, int mask)
  * @mask: MAY_* bits
  *
  * Without default_permissions the server decides on each operation; the
- * kernel only keeps out users the mount is not for, and asks the server
- * with ACCESS for access(2) and chdir(2), which have no operation of their
- * own.
+ * kernel only keeps out users the mount is not for, asks the server with
+ * ACCESS for access(2) and chdir(2), which have no operation of their
+ * own, and refuses exec(2) of a regular file without x bits.  With it,
+ * the mode bits decide, on attributes that have not expired: RCU walk
+ * with expired ones falls back to ref walk (-ECHILD), which refetches.
  *
  * Return: 0 or -EACCES, or an error refreshing the attributes.
  */
@@ -385,15 +488,34 @@ int fim_inode_permission(struct mnt_idmap *idmap, struct inode *inode,
 	if (!fim_allow_current(fm))
 		return -EACCES;
 	if (!fm->default_permissions) {
-		/* The server checks each operation itself. */
-		if (!(mask & (MAY_ACCESS | MAY_CHDIR)))
-			return 0;
-		if (mask & MAY_NOT_BLOCK)
-			return -ECHILD;
-		return fim_inode_access(inode, mask);
+		if (mask & (MAY_ACCESS | MAY_CHDIR)) {
+			if (mask & MAY_NOT_BLOCK)
+				return -ECHILD;
+			return fim_inode_access(inode, mask);
+		}
+		/*
+		 * The server checks each operation itself, but exec(2) runs
+		 * no operation of its own: as fuse does, refuse to execute
+		 * a regular file without any x bit, on fresh attributes.
+		 */
+		if ((mask & MAY_EXEC) && S_ISREG(inode->i_mode) &&
+		    !(inode->i_mode & 0111)) {
+			if (mask & MAY_NOT_BLOCK)
+				return -ECHILD;
+			error = fim_inode_refresh(inode, true);
+			if (error)
+				return error;
+			if (!(inode->i_mode & 0111))
+				return -EACCES;
+		}
+		return 0;
 	}
-	if (mask & MAY_NOT_BLOCK)
+	/* Expired attributes must be fetched, which RCU walk cannot do. */
+	if (mask & MAY_NOT_BLOCK) {
+		if (fim_inode_attr_expired(inode))
+			return -ECHILD;
 		return generic_permission(idmap, inode, mask);
+	}
 	error = fim_inode_refresh(inode, false);
 	if (error)
 		return error;
@@ -436,9 +558,11 @@ static int fim_inode_statx(struct inode *inode, struct kstat *stat,
 	struct fuse_statx_out out;
 	struct fuse_attr attr;
 	const struct fuse_statx *sx = &out.stat;
+	u64 attr_version;
 	bool basic;
 	int error;
 
+	attr_version = fim_attr_version(fim_conn_of(inode));
 	in.sx_flags = query_flags & AT_STATX_SYNC_TYPE;
 	in.sx_mask = request_mask;
 	error = fim_simple_request(fim_conn_of(inode), FUSE_STATX, fi->nodeid,
@@ -459,7 +583,7 @@ static int fim_inode_statx(struct inode *inode, struct kstat *stat,
 	}
 	if (basic)
 		fim_inode_set_attr(inode, &attr, out.attr_valid,
-				   out.attr_valid_nsec);
+				   out.attr_valid_nsec, attr_version);
 	else
 		error = fim_inode_refresh(inode, true);
 	if (error)
@@ -622,8 +746,9 @@ int fim_inode_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 				    fi->nodeid, out.attr.mode);
 		return -EIO;
 	}
+	/* The newest attributes there are: they override anything cached. */
 	fim_inode_set_attr(inode, &out.attr, out.attr_valid,
-			   out.attr_valid_nsec);
+			   out.attr_valid_nsec, 0);
 	return 0;
 }
 

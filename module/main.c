@@ -13,6 +13,7 @@
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/workqueue.h>
 
 #include "fim.h"
 
@@ -25,13 +26,31 @@ module_param_named(enable_iomap, fim_enable_iomap, bool, 0644);
 MODULE_PARM_DESC(enable_iomap,
 		 "allow servers to negotiate the iomap data path (default: Y)");
 
+/*
+ * How long unmount waits for the server to answer outstanding RELEASEs
+ * and DESTROY before it aborts the connection.  Unmount may run in a
+ * kworker (the last reference of a lazily unmounted tree), where no signal
+ * can end a wait, and under s_umount, which a server calling sync(2)
+ * would wait for: only a bound keeps such a server from hanging it.
+ */
+unsigned int fim_unmount_timeout_secs = 30;
+module_param_named(unmount_timeout, fim_unmount_timeout_secs, uint, 0644);
+MODULE_PARM_DESC(unmount_timeout,
+		 "seconds unmount waits for the server before aborting (default: 30)");
+
+/* Deferred final iput()s of background RELEASEs, see file.c. */
+struct workqueue_struct *fim_wq;
+
 static int __init fim_init(void)
 {
 	int error;
 
+	fim_wq = alloc_workqueue("fuse_iomap", WQ_UNBOUND, 0);
+	if (!fim_wq)
+		return -ENOMEM;
 	error = fim_inode_cache_init();
 	if (error)
-		return error;
+		goto out_destroy_wq;
 
 	error = fim_dev_init();
 	if (error)
@@ -51,6 +70,8 @@ out_debugfs_exit:
 	fim_dev_exit();
 out_inode_cache_exit:
 	fim_inode_cache_exit();
+out_destroy_wq:
+	destroy_workqueue(fim_wq);
 	return error;
 }
 
@@ -59,6 +80,8 @@ static void __exit fim_exit(void)
 	fim_super_exit();
 	fim_debugfs_exit();
 	fim_dev_exit();
+	/* Every superblock is gone, and with it every deferred iput(). */
+	destroy_workqueue(fim_wq);
 	fim_inode_cache_exit();
 }
 

@@ -55,39 +55,74 @@ static struct fim_req *fim_name_req(struct inode *dir, u32 opcode,
 
 /*
  * Send @req, whose reply is a fuse_entry_out for a new entry of file type
- * @type, and attach the inode to @dentry.  Consumes @req.
+ * @type, and attach the inode to @dentry with d_splice_alias(): the node
+ * id is the server's choice, and a reply naming a directory the kernel
+ * already has must move that directory's one alias rather than make a
+ * second one (two aliases of a directory deadlock rename).  Consumes
+ * @req.  A reply the kernel cannot use has its lookup returned with
+ * FORGET.
+ *
+ * Return: NULL if @dentry was instantiated, the directory's existing
+ * alias (referenced) if one was spliced instead, or an ERR_PTR.
  */
-static int fim_make_entry(struct inode *dir, struct dentry *dentry,
-			  struct fim_req *req, umode_t type)
+static struct dentry *fim_make_entry(struct inode *dir, struct dentry *dentry,
+				     struct fim_req *req, umode_t type)
 {
+	struct fim_conn *fc = fim_conn_of(dir);
 	struct fuse_entry_out *out = req->out;
+	struct dentry *alias;
 	struct inode *inode;
+	u64 attr_version;
 	int error;
 
-	error = fim_req_send(fim_conn_of(dir), req);
+	attr_version = fim_attr_version(fc);
+	error = fim_req_send(fc, req);
 	if (error)
 		goto out_put_req;
 	if (!out->nodeid || (out->attr.mode & S_IFMT) != type) {
 		pr_warn_ratelimited("bad entry reply to opcode %u: node %llu mode 0%o\n",
 				    req->opcode, out->nodeid, out->attr.mode);
+		fim_inode_forget(fc, out->nodeid, 1);
 		error = -EIO;
 		goto out_put_req;
 	}
 	inode = fim_iget(dir->i_sb, out->nodeid, &out->attr, out->attr_valid,
-			 out->attr_valid_nsec);
+			 out->attr_valid_nsec, attr_version);
 	if (IS_ERR(inode)) {
+		fim_inode_forget(fc, out->nodeid, 1);
 		error = PTR_ERR(inode);
 		goto out_put_req;
 	}
+	/* From here on the inode keeps the count, also if splicing fails. */
 	fim_inode_count_lookup(inode);
-	dentry->d_fsdata = (void *)fim_timeout_to_jiffies(out->entry_valid,
-							  out->entry_valid_nsec);
 	d_drop(dentry);
-	d_add(dentry, inode);
+	alias = d_splice_alias(inode, dentry);
+	if (IS_ERR(alias)) {
+		error = PTR_ERR(alias);
+		goto out_put_req;
+	}
+	(alias ?: dentry)->d_fsdata =
+		(void *)fim_timeout_to_jiffies(out->entry_valid,
+					       out->entry_valid_nsec);
 	fim_inode_expire_attr(dir);
+	fim_req_put(req);
+	return alias;
+
 out_put_req:
 	fim_req_put(req);
-	return error;
+	return ERR_PTR(error);
+}
+
+/* fim_make_entry() for non-directories, which never have an alias. */
+static int fim_make_nondir_entry(struct inode *dir, struct dentry *dentry,
+				 struct fim_req *req, umode_t type)
+{
+	struct dentry *alias = fim_make_entry(dir, dentry, req, type);
+
+	if (IS_ERR(alias))
+		return PTR_ERR(alias);
+	dput(alias);
+	return 0;
 }
 
 static int fim_mknod(struct mnt_idmap *idmap, struct inode *dir,
@@ -107,7 +142,7 @@ static int fim_mknod(struct mnt_idmap *idmap, struct inode *dir,
 			   NULL, 0, sizeof(struct fuse_entry_out));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	return fim_make_entry(dir, dentry, req, mode & S_IFMT);
+	return fim_make_nondir_entry(dir, dentry, req, mode & S_IFMT);
 }
 
 /*
@@ -136,6 +171,7 @@ static int fim_create_open(struct inode *dir, struct dentry *dentry,
 	struct fim_file *ff;
 	struct inode *inode;
 	struct fim_req *req;
+	u64 attr_version;
 	int error;
 
 	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
@@ -152,6 +188,7 @@ static int fim_create_open(struct inode *dir, struct dentry *dentry,
 		error = PTR_ERR(req);
 		goto out_free_ff;
 	}
+	attr_version = fim_attr_version(fc);
 	error = fim_req_send(fc, req);
 	if (error)
 		goto out_put_req;
@@ -165,7 +202,8 @@ static int fim_create_open(struct inode *dir, struct dentry *dentry,
 		goto out_undo;
 	}
 	inode = fim_iget(dir->i_sb, out->entry.nodeid, &out->entry.attr,
-			 out->entry.attr_valid, out->entry.attr_valid_nsec);
+			 out->entry.attr_valid, out->entry.attr_valid_nsec,
+			 attr_version);
 	if (IS_ERR(inode)) {
 		error = PTR_ERR(inode);
 		goto out_undo;
@@ -178,6 +216,14 @@ static int fim_create_open(struct inode *dir, struct dentry *dentry,
 		if (!inode->i_nlink)
 			set_nlink(inode, 1);
 		d_tmpfile(file, inode);
+		/*
+		 * ...and dirties the inode, which nothing would ever clean:
+		 * there is no writeback here (noop bdi, no ->write_inode),
+		 * and a dirty inode is never reclaimed, so its lookups would
+		 * never be forgotten.  Writing it "back" only clears the
+		 * dirty state.
+		 */
+		sync_inode_metadata(inode, 0);
 	} else {
 		dentry->d_fsdata = (void *)fim_timeout_to_jiffies(out->entry.entry_valid,
 								  out->entry.entry_valid_nsec);
@@ -294,8 +340,9 @@ static int fim_create(struct mnt_idmap *idmap, struct inode *dir,
 	return fim_mknod(idmap, dir, dentry, mode, 0);
 }
 
-static int fim_mkdir_impl(struct mnt_idmap *idmap, struct inode *dir,
-			  struct dentry *dentry, umode_t mode)
+static struct dentry *fim_mkdir_impl(struct mnt_idmap *idmap,
+				     struct inode *dir, struct dentry *dentry,
+				     umode_t mode)
 {
 	struct fuse_mkdir_in in = { };
 	struct fim_req *req;
@@ -305,7 +352,7 @@ static int fim_mkdir_impl(struct mnt_idmap *idmap, struct inode *dir,
 	req = fim_name_req(dir, FUSE_MKDIR, &in, sizeof(in), &dentry->d_name,
 			   NULL, 0, sizeof(struct fuse_entry_out));
 	if (IS_ERR(req))
-		return PTR_ERR(req);
+		return ERR_CAST(req);
 	return fim_make_entry(dir, dentry, req, S_IFDIR);
 }
 
@@ -323,7 +370,7 @@ static int fim_symlink(struct mnt_idmap *idmap, struct inode *dir,
 			   target, len, sizeof(struct fuse_entry_out));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	return fim_make_entry(dir, dentry, req, S_IFLNK);
+	return fim_make_nondir_entry(dir, dentry, req, S_IFLNK);
 }
 
 static int fim_link(struct dentry *old_dentry, struct inode *dir,
@@ -345,7 +392,8 @@ static int fim_link(struct dentry *old_dentry, struct inode *dir,
 	 * each name its own node id.  That is fine on the classic data path;
 	 * the iomap path will need one inode per server inode.
 	 */
-	error = fim_make_entry(dir, new_dentry, req, inode->i_mode & S_IFMT);
+	error = fim_make_nondir_entry(dir, new_dentry, req,
+				      inode->i_mode & S_IFMT);
 	fim_inode_expire_attr(inode);
 	return error;
 }
@@ -365,8 +413,8 @@ static int fim_remove(struct inode *dir, struct dentry *dentry, u32 opcode)
 		return error;
 	if (opcode == FUSE_RMDIR)
 		clear_nlink(inode);
-	else if (inode->i_nlink)
-		drop_nlink(inode);
+	else
+		fim_inode_drop_nlink(inode);
 	fim_inode_expire_attr(inode);
 	fim_inode_expire_attr(dir);
 	return 0;
@@ -419,8 +467,8 @@ static int fim_rename(struct mnt_idmap *idmap, struct inode *olddir,
 	fim_inode_expire_attr(d_inode(oldent));
 	if (d_really_is_positive(newent)) {
 		fim_inode_expire_attr(d_inode(newent));
-		if (!(flags & RENAME_EXCHANGE) && d_inode(newent)->i_nlink)
-			drop_nlink(d_inode(newent));
+		if (!(flags & RENAME_EXCHANGE))
+			fim_inode_drop_nlink(d_inode(newent));
 	}
 	fim_inode_expire_attr(olddir);
 	fim_inode_expire_attr(newdir);

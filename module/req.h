@@ -16,6 +16,7 @@
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "fim.h"
 
@@ -56,7 +57,10 @@ typedef void (*fim_req_end_fn)(struct fim_conn *fc, struct fim_req *req);
  * @error: 0 or negative errno from the server or the connection
  * @end: called once finished, for requests nobody waits for (INIT); the
  *	callback runs without locks and may sleep
- * @end_inode: an inode reference @end drops (background RELEASE), or NULL
+ * @end_inode: an inode reference dropped once the request ended
+ *	(background RELEASE), or NULL
+ * @end_work: drops @end_inode on fim_wq: the end may run in the server's
+ *	write() or in an abort, where a final iput() must not happen
  * @done: completed when @state becomes DONE
  */
 struct fim_req {
@@ -80,6 +84,7 @@ struct fim_req {
 	int			error;
 	fim_req_end_fn		end;
 	struct inode		*end_inode;
+	struct work_struct	end_work;
 	struct completion	done;
 };
 
@@ -103,6 +108,13 @@ struct fim_forget {
 #define FIM_FORGET_BATCH	256
 /* Forget messages the server may read in a row while requests wait. */
 #define FIM_FORGET_CREDIT	16
+/*
+ * Forgets queued at most; beyond, a forget is dropped (the server keeps
+ * the node a little longer).  Eviction must not wait for the server.
+ */
+#define FIM_MAX_FORGETS		65536
+/* Background RELEASEs in flight at most; close(2) waits beyond. */
+#define FIM_MAX_BG_RELEASES	4096
 
 void fim_req_unlink_locked(struct fim_conn *fc, struct fim_req *req);
 
@@ -110,6 +122,8 @@ struct fim_req *fim_req_alloc(struct fim_conn *fc, u32 opcode, u64 nodeid,
 			      size_t args_len, size_t out_size);
 void fim_req_put(struct fim_req *req);
 int fim_req_send(struct fim_conn *fc, struct fim_req *req);
+int fim_req_send_bounded(struct fim_conn *fc, struct fim_req *req,
+			 unsigned long timeout);
 int fim_req_send_bg(struct fim_conn *fc, struct fim_req *req,
 		    fim_req_end_fn end);
 void fim_req_end(struct fim_conn *fc, struct fim_req *req, int error);

@@ -24,6 +24,7 @@
 #include <linux/fs_parser.h>
 #include <linux/string.h>
 #include <linux/module.h>
+#include <linux/pid.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
@@ -143,8 +144,13 @@ static void fim_init_end(struct fim_conn *fc, struct fim_req *req)
 		fim_conn_abort(fc);
 		return;
 	}
+	/*
+	 * Publish the settings above: a reader that sees @initialized set
+	 * (fim_conn_initialized()) sees them too.
+	 */
 	spin_lock(&fc->lock);
-	fc->initialized = true;
+	/* Pairs with smp_load_acquire() in fim_conn_initialized(). */
+	smp_store_release(&fc->initialized, true);
 	spin_unlock(&fc->lock);
 	wake_up_all(&fc->blocked_waitq);
 }
@@ -228,8 +234,17 @@ static int fim_show_options(struct seq_file *m, struct dentry *root)
 }
 
 /*
- * syncfs(2) and unmount: ask the server to write everything back.  Only
+ * sync(2) and syncfs(2): ask the server to write everything back.  Only
  * servers of protocol 7.34 and later know SYNCFS.
+ *
+ * Not at unmount: generic_shutdown_super() syncs with s_umount held for
+ * writing (and shrink_dcache_for_umount() has cleared s_root by then).  A
+ * server that called sync(2) while handling that SYNCFS would wait for
+ * s_umount, uninterruptibly, and unmount for the server: DESTROY asks the
+ * server to write everything back instead, after s_umount is released.
+ *
+ * Not for the server's own sync(2) either: a server calling sync(2) while
+ * it handles a request would wait for a SYNCFS only it can answer.
  */
 static int fim_sync_fs(struct super_block *sb, int wait)
 {
@@ -238,8 +253,9 @@ static int fim_sync_fs(struct super_block *sb, int wait)
 	struct fuse_syncfs_in in = { };
 	int error;
 
-	if (!wait || READ_ONCE(fc->no_syncfs) || !READ_ONCE(fc->initialized) ||
-	    fc->proto_minor < 34)
+	if (!wait || !sb->s_root || READ_ONCE(fc->no_syncfs) ||
+	    !fim_conn_initialized(fc) || fc->proto_minor < 34 ||
+	    task_tgid(current) == READ_ONCE(fc->server_tgid))
 		return 0;
 	error = fim_simple_request(fc, FUSE_SYNCFS, fm->root_nodeid, &in,
 				   sizeof(in), NULL, 0);
@@ -336,7 +352,7 @@ static int fim_fill_super(struct super_block *sb, struct fs_context *fsc)
 	root_attr.ino = ctx->opts.root_nodeid;
 	root_attr.mode = ctx->opts.rootmode;
 	root_attr.nlink = 2;
-	root = fim_iget(sb, ctx->opts.root_nodeid, &root_attr, 0, 0);
+	root = fim_iget(sb, ctx->opts.root_nodeid, &root_attr, 0, 0, 0);
 	if (IS_ERR(root)) {
 		error = PTR_ERR(root);
 		goto out_abort;
@@ -412,20 +428,23 @@ static int fim_init_fs_context(struct fs_context *fsc)
 /*
  * Tell the server the filesystem is going away and wait for its answer,
  * so that it has written everything back when umount(2) returns.  Only
- * for a live, initialized connection; a dead server answers nothing.
+ * for a live, initialized connection; a dead server answers nothing.  The
+ * wait is bounded (unmount_timeout): unmount may run in a kworker that no
+ * signal reaches.
  */
 static void fim_send_destroy(struct fim_mount *fm)
 {
 	struct fim_conn *fc = fm->conn;
 	struct fim_req *req;
 
-	if (!READ_ONCE(fc->initialized) || !READ_ONCE(fc->connected))
+	if (!fim_conn_initialized(fc) || !READ_ONCE(fc->connected))
 		return;
 	req = fim_req_alloc(fc, FUSE_DESTROY, 0, 0, 0);
 	if (IS_ERR(req))
 		return;
 	req->force = true;
-	fim_req_send(fc, req);
+	fim_req_send_bounded(fc, req,
+			     (unsigned long)READ_ONCE(fim_unmount_timeout_secs) * HZ);
 	fim_req_put(req);
 	fm->destroy_sent = true;
 }

@@ -173,7 +173,10 @@ bad:
  * The kernel enforces ACLs (with default_permissions) only for servers
  * that negotiate FUSE_POSIX_ACL, which this client does not offer yet;
  * until then the server enforces them, as with stock fuse, and permission
- * checks do not ask the server for ACLs on every access.
+ * checks do not ask the server for ACLs on every access.  No ACL is ever
+ * cached in the inode (ACL_DONT_CACHE): one read by getfacl(1) or set by
+ * setfacl(1) would otherwise be enforced by generic_permission() until
+ * the inode is evicted, whatever the server changed meanwhile.
  *
  * Return: NULL.
  */
@@ -261,8 +264,10 @@ int fim_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	error = fim_xattr_set(inode, name, value, size, 0);
 	kfree(value);
 out:
-	if (!error)
-		set_cached_acl(inode, type, acl);
+	/*
+	 * Not cached: the inode's ACLs are ACL_DONT_CACHE (inode.c), since
+	 * nothing would tell the kernel when the server's change.
+	 */
 	return error;
 }
 
