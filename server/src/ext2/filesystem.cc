@@ -19,6 +19,7 @@ extern "C" {
 #include "ext2/error.h"
 #include "ext2/inode.h"
 #include "ext2/journal.h"
+#include "ext2/orphan.h"
 #include "util/log.h"
 
 namespace f4::ext2 {
@@ -240,7 +241,7 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
 
   std::unique_ptr<Filesystem> out(new Filesystem(fs, opts));
   if (rw) {
-    auto r = out->mark_mounted();
+    auto r = out->mount_rw();
     if (!r.ok()) {
       out->closed_ = true;
       ext2fs_free(out->fs_);
@@ -355,11 +356,26 @@ util::Expected<void, OpenError> Filesystem::finish_recovery(const ReplayStats& r
     sb->s_state |= EXT2_ERROR_FS;
   }
   recovery_pending_ = false;
-  auto r = mark_mounted();
+  auto r = mount_rw();
   if (!r.ok())
     return give_up(classify(r.error().raw),
                    "cannot update the superblock: " + std::string(describe(r.error())));
   return {};
+}
+
+// Free what the orphan list holds (inodes a crash left in use without
+// links), as kernel ext4 does at mount, then mark the filesystem mounted.
+Result<void> Filesystem::mount_rw() {
+  {
+    auto g = lock();
+    auto n = cleanup_orphans(g);
+    // A broken list is left to e2fsck; nothing served depends on it.
+    if (!n.ok())
+      F4_ERROR("%s: cannot process the orphan list: %s", opts_.path.c_str(), describe(n.error()));
+    else if (*n)
+      F4_INFO("%s: freed %u orphan inode(s) left by a crash", opts_.path.c_str(), *n);
+  }
+  return mark_mounted();
 }
 
 // Like the kernel without a journal: the superblock says "not clean" while
@@ -386,7 +402,9 @@ Result<void> Filesystem::close() {
   // A journal still to replay: nothing was served, nothing may be written.
   if (state_ == OpState::kWritable && !recovery_pending_) {
     for (InodeNum ino : refs_.take_orphans()) {
-      auto r = free_inode(g, ino);
+      auto r = orphan_remove(g, ino);
+      if (r.ok())
+        r = free_inode(g, ino);
       if (!r.ok())
         F4_ERROR("cannot free unlinked inode %u: %s", ino.get(), describe(r.error()));
       keep_first(r);

@@ -139,6 +139,7 @@ class Filesystem {
   friend class Guard;
   Filesystem(ext2_filsys fs, OpenOptions opts);
   Result<void> mark_mounted();
+  Result<void> mount_rw();
 
   std::mutex mu_;
   ext2_filsys fs_ = nullptr;  // guarded by mu_
