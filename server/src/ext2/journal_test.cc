@@ -225,9 +225,11 @@ class JournalImage {
   uint32_t next(uint32_t pos) const { return pos + 1 == maxlen() ? first() : pos + 1; }
   bool csum() const { return incompat_ & (kCsumV2 | kCsumV3); }
   void seal_tail(Block& b) const {
-    if (csum())
-      put32(b.data() + bs_ - 4, ext2fs_crc32c_le(seed_, b.data(), bs_ - 4) == 0 ? 0 : 0),
-          put32(b.data() + bs_ - 4, ext2fs_crc32c_le(seed_, b.data(), bs_));
+    // The checksum covers the whole block with its own field zeroed.
+    if (!csum())
+      return;
+    put32(b.data() + bs_ - 4, 0);
+    put32(b.data() + bs_ - 4, ext2fs_crc32c_le(seed_, b.data(), bs_));
   }
 
  private:
