@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // fuse4fs: serve an ext2/3/4 image through FUSE.
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -30,6 +33,72 @@ int exit_status(f4::ext2::OpenFailure kind) {
       return 6;
   }
   return 2;
+}
+
+// Replay the journal before anything is mounted.  Started as root, the
+// replay runs in a child that drops its privileges first and writes
+// through the device opened here; this process then re-reads the
+// filesystem.  A refused journal leaves nothing mounted.
+int recover(f4::ext2::Filesystem& fs, const std::optional<f4::util::Credentials>& drop_to) {
+  using namespace f4;
+  if (!drop_to) {
+    auto r = fs.recover();
+    if (!r.ok()) {
+      fprintf(stderr, "fuse4fs: %s\n", r.error().reason.c_str());
+      return exit_status(r.error().kind);
+    }
+    return 0;
+  }
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) {
+    perror("fuse4fs: pipe");
+    return 2;
+  }
+  fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("fuse4fs: fork");
+    return 2;
+  }
+  if (pid == 0) {
+    close(pipefd[0]);
+    auto d = util::drop_privileges(*drop_to);
+    if (!d.ok()) {
+      F4_ERROR("privilege drop failed: %s", d.error().c_str());
+      _exit(fuse::kExitPrivilege);
+    }
+    auto r = fs.replay();
+    if (!r.ok()) {
+      fprintf(stderr, "fuse4fs: %s\n", r.error().reason.c_str());
+      _exit(exit_status(r.error().kind));
+    }
+    ext2::ReplayStats st = *r;
+    bool sent = write(pipefd[1], &st, sizeof(st)) == static_cast<ssize_t>(sizeof(st));
+    _exit(sent ? 0 : 2);
+  }
+  close(pipefd[1]);
+  ext2::ReplayStats st;
+  ssize_t n = read(pipefd[0], &st, sizeof(st));
+  close(pipefd[0]);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(wstatus)) {
+    fprintf(stderr, "fuse4fs: the journal replay died (signal %d)\n", WTERMSIG(wstatus));
+    return 5;
+  }
+  if (WEXITSTATUS(wstatus) != 0)
+    return WEXITSTATUS(wstatus);
+  if (n != static_cast<ssize_t>(sizeof(st))) {
+    fprintf(stderr, "fuse4fs: the journal replay reported nothing\n");
+    return 5;
+  }
+  auto r = fs.finish_recovery(st);
+  if (!r.ok()) {
+    fprintf(stderr, "fuse4fs: %s\n", r.error().reason.c_str());
+    return exit_status(r.error().kind);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -81,6 +150,12 @@ static int real_main(int argc, char** argv) {
   if (!fs.ok()) {
     fprintf(stderr, "fuse4fs: %s\n", fs.error().reason.c_str());
     return exit_status(fs.error().kind);
+  }
+
+  if ((*fs)->recovery_pending()) {
+    int st = recover(**fs, drop_to);
+    if (st)
+      return st;
   }
 
   fuse::SessionOptions so;

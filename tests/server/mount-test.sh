@@ -497,7 +497,7 @@ bad_inputs() {
 	step "refuses a truncated image (3)" expect_status 3 "$bad"
 	mke2fs -q -F -t ext4 -b 4096 "$bad" 64M
 	debugfs -w -R 'feature needs_recovery' "$bad" >/dev/null 2>&1
-	step "refuses an image needing journal recovery (5)" expect_status 5 "$bad"
+	step "refuses ro of an image needing journal recovery (5)" expect_status 5 "$bad" -o ro
 	mke2fs -q -F -t ext4 -b 4096 -O casefold "$bad" 64M
 	step "refuses rw with a read-only feature (4)" expect_status 4 "$bad"
 	step "refuses a bad option (1)" expect_status 1 "$bad" -o errors=sometimes
@@ -512,8 +512,18 @@ bad_inputs() {
 	mke2fs -q -F -t ext4 -b 4096 "$bad" 64M
 	debugfs -w -R 'feature needs_recovery' "$bad" >/dev/null 2>&1
 	sum=$(sha256sum <"$bad")
-	expect_status 5 "$bad" >/dev/null 2>&1 || true
+	expect_status 5 "$bad" -o ro >/dev/null 2>&1 || true
 	step "a refused image is not written" test "$sum" == "$(sha256sum <"$bad")"
+	# A journal with a broken superblock: rw is refused after the mount
+	# (the replay runs unprivileged), the image is not written.
+	mke2fs -q -F -t ext4 -b 4096 "$bad" 64M
+	debugfs -w -R 'feature needs_recovery' "$bad" >/dev/null 2>&1
+	local jblk
+	jblk=$(debugfs -R 'bmap <8> 0' "$bad" 2>/dev/null)
+	printf 'XXXX' | dd of="$bad" bs=1 seek=$((jblk * 4096)) conv=notrunc status=none
+	sum=$(sha256sum <"$bad")
+	step "refuses rw with a corrupt journal (5)" expect_status 5 "$bad"
+	step "a corrupt journal is not written" test "$sum" == "$(sha256sum <"$bad")"
 }
 
 # corrupt_image IMG: an image whose file "victim" has a broken extent

@@ -12,11 +12,14 @@ extern "C" {
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include <ext2fs/ext2_err.h>
 
 #include "ext2/error.h"
 #include "ext2/inode.h"
+#include "ext2/journal.h"
+#include "ext2/orphan.h"
 #include "util/log.h"
 
 namespace f4::ext2 {
@@ -77,6 +80,40 @@ OpenFailure classify(long err) {
   return OpenFailure::kCorrupt;
 }
 
+std::optional<OpenError> check_features(struct ext2_super_block* sb, bool rw) {
+  uint32_t unsupported = sb->s_feature_incompat & ~kIncompatSupported;
+  if (unsupported)
+    return OpenError{OpenFailure::kUnsupported,
+                     "unsupported filesystem features: " + feature_names(unsupported)};
+  if (ext2fs_has_feature_journal_dev(sb))
+    return OpenError{OpenFailure::kUnsupported,
+                     "this is an external journal device, not a filesystem"};
+  if (rw) {
+    for (const auto& f : kReadOnlyFeatures)
+      if (f.has(sb))
+        return OpenError{
+            OpenFailure::kUnsupported,
+            std::string("feature ") + f.name + " is supported read-only; mount with -o ro"};
+    if (ext2fs_has_feature_journal(sb) && sb->s_journal_inum == 0)
+      return OpenError{OpenFailure::kUnsupported,
+                       "external journals are not supported for writing (nor replayed)"};
+  }
+  return std::nullopt;
+}
+
+// An io_manager whose open hands out one already-open channel: the
+// filesystem is re-read after the replay through the device opened
+// before the privilege drop, which could not be opened again.
+io_channel reuse_channel = nullptr;
+
+errcode_t reuse_open(const char* /*name*/, int /*flags*/, io_channel* channel) {
+  if (!reuse_channel)
+    return EXT2_ET_BAD_DEVICE_NAME;
+  *channel = reuse_channel;
+  reuse_channel = nullptr;
+  return 0;
+}
+
 }  // namespace
 
 InodeRefs& Guard::refs() const {
@@ -106,7 +143,7 @@ Filesystem::Filesystem(ext2_filsys fs, OpenOptions opts)
       block_size_(fs->blocksize) {}
 
 Filesystem::~Filesystem() {
-  if (!closed_) {
+  if (!closed_ && fs_) {
     F4_WARN("%s: closed without a clean unmount", opts_.path.c_str());
     ext2fs_free(fs_);
   }
@@ -164,23 +201,15 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
   };
   struct ext2_super_block* sb = fs->super;
 
-  uint32_t unsupported = sb->s_feature_incompat & ~kIncompatSupported;
-  if (unsupported)
-    return drop(OpenFailure::kUnsupported,
-                "unsupported filesystem features: " + feature_names(unsupported));
-  if (ext2fs_has_feature_journal_dev(sb))
-    return drop(OpenFailure::kUnsupported, "this is an external journal device, not a filesystem");
-  if (ext2fs_has_feature_journal_needs_recovery(sb) && !(opts.norecovery && !rw))
+  if (auto e = check_features(sb, rw))
+    return drop(e->kind, e->reason);
+  bool replay = ext2fs_has_feature_journal_needs_recovery(sb);
+  if (replay && !rw && !opts.norecovery)
     return drop(OpenFailure::kNeedsRecovery,
-                "the journal needs recovery; run e2fsck (or mount -o ro,norecovery)");
-  if (rw) {
-    for (const auto& f : kReadOnlyFeatures)
-      if (f.has(sb))
-        return drop(OpenFailure::kUnsupported,
-                    std::string("feature ") + f.name + " is supported read-only; mount with -o ro");
-    if (ext2fs_has_feature_journal(sb) && sb->s_journal_inum == 0)
-      return drop(OpenFailure::kUnsupported, "external journals are not supported for writing");
-  }
+                "the journal needs recovery; mount read-write to replay it, or with -o "
+                "ro,norecovery to mount without it (recent changes may be missing)");
+  if (replay && !rw)
+    replay = false;
 
   // A truncated image opens (the superblock and group descriptors are at
   // the front) but fails later, deep in some request.  Check it up front.
@@ -190,6 +219,14 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
     return drop(OpenFailure::kCorrupt, "image is truncated: it has " + std::to_string(dev_blocks) +
                                            " blocks, the filesystem needs " +
                                            std::to_string(ext2fs_blocks_count(sb)));
+
+  if (replay) {
+    // The rest waits for recover(): bitmaps and the superblock are
+    // stale until the journal is replayed.
+    std::unique_ptr<Filesystem> out(new Filesystem(fs, opts));
+    out->recovery_pending_ = true;
+    return out;
+  }
 
   err = ext2fs_read_bitmaps(fs);
   if (err)
@@ -204,7 +241,7 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
 
   std::unique_ptr<Filesystem> out(new Filesystem(fs, opts));
   if (rw) {
-    auto r = out->mark_mounted();
+    auto r = out->mount_rw();
     if (!r.ok()) {
       out->closed_ = true;
       ext2fs_free(out->fs_);
@@ -213,6 +250,132 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
     }
   }
   return out;
+}
+
+util::Expected<ReplayStats, OpenError> Filesystem::replay() {
+  const char* path = opts_.path.c_str();
+  auto st = replay_journal(fs_, ReplayMode::kWrite);
+  if (!st.ok()) {
+    const JournalError& e = st.error();
+    switch (e.kind) {
+      case JournalFailure::kCorrupt:
+        return refuse(OpenFailure::kNeedsRecovery,
+                      std::string(path) + ": " + e.reason +
+                          "; the image was not changed (mount with -o ro,norecovery)");
+      case JournalFailure::kUnsupported:
+        return refuse(OpenFailure::kNeedsRecovery,
+                      std::string(path) + ": " + e.reason + "; the image was not changed");
+      case JournalFailure::kIo:
+        return refuse(OpenFailure::kCannotOpen,
+                      std::string(path) + ": journal replay failed: " + e.reason);
+    }
+  }
+  F4_INFO("%s: replayed the journal: %u transactions, %llu blocks written, %llu revoked", path,
+          st->transactions, static_cast<unsigned long long>(st->blocks_written),
+          static_cast<unsigned long long>(st->blocks_revoked));
+  return *st;
+}
+
+util::Expected<void, OpenError> Filesystem::recover() {
+  if (!recovery_pending_)
+    return {};
+  auto st = replay();
+  if (!st.ok()) {
+    closed_ = true;
+    ext2fs_free(fs_);
+    fs_ = nullptr;
+    return util::Unexpected{st.error()};
+  }
+  return finish_recovery(*st);
+}
+
+util::Expected<void, OpenError> Filesystem::finish_recovery(const ReplayStats& replayed) {
+  // Runs before anything is served: nothing else touches fs_ yet.
+  const char* path = opts_.path.c_str();
+  auto give_up = [&](OpenFailure kind, const std::string& reason) {
+    closed_ = true;
+    if (fs_)
+      ext2fs_free(fs_);
+    fs_ = nullptr;
+    return refuse(kind, std::string(path) + ": " + reason);
+  };
+  const ReplayStats* st = &replayed;
+
+  // Re-read the filesystem through the same channel: keep it alive
+  // across freeing the stale handle.
+  // The replay may have run in another process: drop every cached block
+  // (a change of block size does, and ext2fs_open2 sets it again).
+  long err = io_channel_set_blksize(fs_->io, 512);
+  if (err)
+    return give_up(OpenFailure::kCannotOpen,
+                   std::string("cannot reset the device cache: ") + describe(util::Error{err}));
+  io_channel io = fs_->io;
+  io->refcount++;
+  ext2fs_free(fs_);
+  fs_ = nullptr;
+  static struct_io_manager reuse_manager = [] {
+    struct_io_manager m = *unix_io_manager;
+    m.name = "fuse4fs reopen";
+    m.open = reuse_open;
+    return m;
+  }();
+  reuse_channel = io;
+  int flags = EXT2_FLAG_64BITS | EXT2_FLAG_THREADS | EXT2_FLAG_RW;
+  err = ext2fs_open2(path, nullptr, flags, 0, 0, &reuse_manager, &fs_);
+  if (reuse_channel) {  // open failed before taking it
+    reuse_channel = nullptr;
+    io_channel_close(io);
+  }
+  if (err) {
+    fs_ = nullptr;
+    return give_up(OpenFailure::kCorrupt, "cannot read the filesystem after the journal replay: " +
+                                              std::string(describe(util::Error{err})));
+  }
+  struct ext2_super_block* sb = fs_->super;
+  if (auto e = check_features(sb, true))
+    return give_up(e->kind, "after the journal replay: " + e->reason);
+  err = ext2fs_read_bitmaps(fs_);
+  if (err)
+    return give_up(OpenFailure::kCorrupt,
+                   std::string("cannot read allocation bitmaps: ") + describe(util::Error{err}));
+
+  // Like the kernel: the summary counts in the superblock are not
+  // journalled; the group descriptors are.
+  uint64_t free_blocks = 0;
+  uint64_t free_inodes = 0;
+  for (dgrp_t grp = 0; grp < fs_->group_desc_count; grp++) {
+    free_blocks += ext2fs_bg_free_blocks_count(fs_, grp);
+    free_inodes += ext2fs_bg_free_inodes_count(fs_, grp);
+  }
+  ext2fs_free_blocks_count_set(sb, EXT2FS_C2B(fs_, free_blocks));
+  sb->s_free_inodes_count = static_cast<uint32_t>(free_inodes);
+  ext2fs_clear_feature_journal_needs_recovery(sb);
+  if (st->journal_errno) {
+    F4_WARN("%s: the journal recorded error %d from the previous mount; run e2fsck", path,
+            -st->journal_errno);
+    sb->s_state |= EXT2_ERROR_FS;
+  }
+  recovery_pending_ = false;
+  auto r = mount_rw();
+  if (!r.ok())
+    return give_up(classify(r.error().raw),
+                   "cannot update the superblock: " + std::string(describe(r.error())));
+  return {};
+}
+
+// Free what the orphan list holds (inodes a crash left in use without
+// links), as kernel ext4 does at mount, then mark the filesystem mounted.
+Result<void> Filesystem::mount_rw() {
+  {
+    auto g = lock();
+    auto n = cleanup_orphans(g);
+    // A broken list is left to e2fsck; nothing served depends on it.
+    if (!n.ok())
+      F4_ERROR("%s: cannot process the orphan list: %s", opts_.path.c_str(), describe(n.error()));
+    else if (*n)
+      F4_INFO("%s: freed %u orphan inode(s) left by a crash", opts_.path.c_str(), *n);
+  }
+  return mark_mounted();
 }
 
 // Like the kernel without a journal: the superblock says "not clean" while
@@ -236,9 +399,12 @@ Result<void> Filesystem::close() {
     if (!r.ok() && result.ok())
       result = r;
   };
-  if (state_ == OpState::kWritable) {
+  // A journal still to replay: nothing was served, nothing may be written.
+  if (state_ == OpState::kWritable && !recovery_pending_) {
     for (InodeNum ino : refs_.take_orphans()) {
-      auto r = free_inode(g, ino);
+      auto r = orphan_remove(g, ino);
+      if (r.ok())
+        r = free_inode(g, ino);
       if (!r.ok())
         F4_ERROR("cannot free unlinked inode %u: %s", ino.get(), describe(r.error()));
       keep_first(r);

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 
+#include "ext2/journal.h"
 #include "ext2/refs.h"
 #include "util/result.h"
 #include "util/strong.h"
@@ -42,7 +43,8 @@ struct OpenOptions {
   std::string path;
   Access access = Access::kReadOnly;
   ErrorPolicy errors = ErrorPolicy::kContinue;
-  // Skip the journal-recovery refusal (read-only only): data may be stale.
+  // Read-only: mount without replaying a journal that needs recovery
+  // (data may be stale).  Read-write mounts replay it (recover()).
   bool norecovery = false;
 };
 
@@ -51,7 +53,7 @@ enum class OpenFailure {
   kCannotOpen,      // missing, permission, I/O
   kCorrupt,         // bad magic, bad checksum, truncated, inconsistent
   kUnsupported,     // feature flags this server can't handle (in this mode)
-  kNeedsRecovery,   // the journal must be replayed first (e2fsck)
+  kNeedsRecovery,   // the journal needs replaying and this mount cannot (ro), or it is corrupt
   kReadOnlyDevice,  // rw requested on a read-only image or device
 };
 
@@ -96,6 +98,23 @@ class Filesystem {
 
   [[nodiscard]] Guard lock();
 
+  // Whether open() left a journal to replay: the filesystem must not be
+  // served before recover() succeeded.
+  bool recovery_pending() const { return recovery_pending_; }
+
+  // Replay the journal (see ext2/journal.h), re-read the filesystem and
+  // finish what open() left undone.  Meant to run after the privilege
+  // drop: it uses only the already-open device.  On failure the
+  // filesystem is closed without writing anything more.
+  [[nodiscard]] util::Expected<void, OpenError> recover();
+
+  // recover() in two halves, for running the replay in a child process
+  // that drops its privileges first: replay() writes the journal's
+  // blocks through the device (and nothing else), finish_recovery()
+  // re-reads the filesystem in the process that serves it.
+  [[nodiscard]] util::Expected<ReplayStats, OpenError> replay();
+  [[nodiscard]] util::Expected<void, OpenError> finish_recovery(const ReplayStats& replayed);
+
   // Free unlinked inodes still referenced, mark the filesystem clean (if
   // no error was recorded), write everything back and close the image.
   // Idempotent: later calls return the first result.
@@ -122,6 +141,7 @@ class Filesystem {
   friend class Guard;
   Filesystem(ext2_filsys fs, OpenOptions opts);
   Result<void> mark_mounted();
+  Result<void> mount_rw();
 
   std::mutex mu_;
   ext2_filsys fs_ = nullptr;  // guarded by mu_
@@ -130,6 +150,7 @@ class Filesystem {
   OpenOptions opts_;
   unsigned block_size_ = 0;
   bool closed_ = false;
+  bool recovery_pending_ = false;
   Result<void> close_result_;
   void (*panic_hook_)(void*) = nullptr;
   void* panic_arg_ = nullptr;

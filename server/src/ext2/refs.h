@@ -26,6 +26,8 @@ class InodeRefs {
   // The inode lost its last link while referenced: free it at the last put.
   void defer_free(InodeNum ino) { orphans_.insert(ino); }
   bool is_orphan(InodeNum ino) const { return orphans_.contains(ino); }
+  // The inode got a link again (linkat of an O_TMPFILE file).
+  void undefer(InodeNum ino) { orphans_.erase(ino); }
   // Hand over every deferred inode (at unmount) and forget all references.
   std::vector<InodeNum> take_orphans();
 

@@ -314,6 +314,20 @@ static void f4_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_
   });
 }
 
+static void f4_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
+                       fuse_file_info* fi) noexcept {
+  serve(req, "tmpfile", [&](Request& r) {
+    auto e = locked(r, [&](auto& g) {
+      return ops::tmpfile(g, caller(req), ino_of(r, parent), S_IFREG | (mode & 07777));
+    });
+    if (!e.ok())
+      return r.fail(e.error(), ino_of(r, parent));
+    fi->keep_cache = 1;
+    auto p = to_param(r.server(), *e);
+    r.reply_create(p, fi);
+  });
+}
+
 static void f4_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     fuse_file_info*) noexcept {
   serve(req, "read", [&](Request& r) {
@@ -552,6 +566,7 @@ const fuse_lowlevel_ops& lowlevel_ops() {
     o.rename = f4_rename;
     o.open = f4_open;
     o.create = f4_create;
+    o.tmpfile = f4_tmpfile;
     o.read = f4_read;
     o.write = f4_write;
     o.flush = f4_flush;

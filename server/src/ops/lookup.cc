@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "ops/ops.h"
 
+#include "ext2/orphan.h"
+
 #include <cerrno>
 
 #include "ext2/dir.h"
@@ -30,7 +32,9 @@ void forget(const Guard& g, InodeNum ino, uint64_t n) {
   if (!g.refs().put(ino, n))
     return;
   // The last reference to an unlinked inode.
-  auto r = ext2::free_inode(g, ino);
+  auto r = ext2::orphan_remove(g, ino);
+  if (r.ok())
+    r = ext2::free_inode(g, ino);
   if (!r.ok())
     F4_ERROR("cannot free unlinked inode %u: %s", ino.get(), ext2::describe(r.error()));
 }

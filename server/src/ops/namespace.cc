@@ -14,6 +14,7 @@
 
 #include "ext2/dir.h"
 #include "ext2/file.h"
+#include "ext2/orphan.h"
 
 namespace f4::ops {
 
@@ -77,8 +78,10 @@ Result<void> drop_link(const Guard& g, InodeNum ino) {
   if (links)
     return {};
   if (g.refs().referenced(ino)) {
+    // On the on-disk orphan list too: a crash leaves it for the next
+    // mount to free.
     g.refs().defer_free(ino);
-    return {};
+    return ext2::orphan_add(g, ino);
   }
   return ext2::free_inode(g, ino);
 }
@@ -198,17 +201,49 @@ Result<Entry> link(const Guard& g, InodeNum ino, InodeNum parent, std::string_vi
   Inode inode = F4_TRY(ext2::read_inode(g, ino));
   if (inode.is_dir())
     return util::fail_errno(EPERM);
-  if (!inode.links())
+  // No link left: only an O_TMPFILE file may get one (the kernel checks
+  // I_LINKABLE); it stops being an orphan.
+  bool relink = !inode.links();
+  if (relink && !g.refs().is_orphan(ino))
     return util::fail_errno(ENOENT);
   if (inode.links() >= kLinkMax)
     return util::fail_errno(EMLINK);
   F4_TRY_VOID(require_absent(g, parent, name));
   F4_TRY_VOID(ext2::add_entry(g, parent, name, ino, inode.mode()));
+  if (relink) {
+    F4_TRY_VOID(ext2::orphan_remove(g, ino));
+    g.refs().undefer(ino);
+    inode = F4_TRY(ext2::read_inode(g, ino));
+  }
   inode.set_links(inode.links() + 1);
   inode.set_time(TimeField::kCtime, ext2::now());
   F4_TRY_VOID(ext2::write_inode(g, ino, inode));
   F4_TRY_VOID(touch(g, parent, true));
   return make_entry(g, ino);
+}
+
+Result<Entry> tmpfile(const Guard& g, const Caller& c, InodeNum parent, uint32_t mode) {
+  F4_TRY_VOID(g.require_writable());
+  Inode dir = F4_TRY(require_dir(g, parent));
+  if ((mode & S_IFMT) != S_IFREG)
+    return util::fail_errno(EINVAL);
+  Inode inode;
+  inode.set_mode(static_cast<uint16_t>(S_IFREG | (mode & 07777 & ~c.umask)));
+  set_owner(inode, dir, c);
+  InodeNum ino = F4_TRY(ext2::create_inode(g, parent, inode));
+  // No name: no link, in use until the last forget (or linkat).
+  inode = F4_TRY(ext2::read_inode(g, ino));
+  inode.set_links(0);
+  F4_TRY_VOID(ext2::write_inode(g, ino, inode));
+  g.refs().defer_free(ino);
+  auto e = make_entry(g, ino);
+  if (!e.ok()) {
+    g.refs().undefer(ino);
+    (void)ext2::free_inode(g, ino);
+    return e;
+  }
+  F4_TRY_VOID(ext2::orphan_add(g, ino));
+  return e;
 }
 
 Result<void> unlink(const Guard& g, InodeNum parent, std::string_view name) {

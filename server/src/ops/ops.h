@@ -90,6 +90,10 @@ struct DirItem {
 [[nodiscard]] Result<Entry> link(const Guard& g, InodeNum ino, InodeNum parent,
                                  std::string_view name);
 [[nodiscard]] Result<void> unlink(const Guard& g, InodeNum parent, std::string_view name);
+// An O_TMPFILE file: a regular inode with no name, freed at its last
+// forget unless linked first.
+[[nodiscard]] Result<Entry> tmpfile(const Guard& g, const Caller& c, InodeNum parent,
+                                    uint32_t mode);
 [[nodiscard]] Result<void> rmdir(const Guard& g, InodeNum parent, std::string_view name);
 // flags: RENAME_NOREPLACE, RENAME_EXCHANGE (or 0).
 [[nodiscard]] Result<void> rename(const Guard& g, InodeNum parent, std::string_view name,
