@@ -321,6 +321,7 @@ def workload(mnt: str, rw: bool, rng: random.Random, out: int) -> None:
             elif (st.st_mode & 0o170000) == 0o100000:
                 files.append(p)
                 step(f"read {p}", read_file, p)
+                step(f"seek {p}", seek_file, p)
             elif (st.st_mode & 0o170000) == 0o120000:
                 step(f"readlink {p}", os.readlink, p)
     if not rw:
@@ -361,6 +362,13 @@ def read_file(p: str) -> None:
         for _ in range(8):
             if not os.read(fd, 65536):
                 break
+    finally:
+        os.close(fd)
+
+
+def seek_file(p: str) -> None:
+    fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+    try:
         for whence in (os.SEEK_DATA, os.SEEK_HOLE):
             try:
                 os.lseek(fd, 0, whence)
