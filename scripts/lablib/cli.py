@@ -103,6 +103,12 @@ def cmd_kunit(args: argparse.Namespace) -> int:
     return kunit.run_kunit(rebuild_kernel=args.rebuild_kernel, filter_glob=args.filter)
 
 
+def cmd_imgfuzz(args: argparse.Namespace) -> int:
+    from . import server
+
+    return server.fuzz(args.seed, args.first, args.cases)
+
+
 def _vm_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("virtual machine")
     g.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
@@ -254,6 +260,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--filter", default="", metavar="GLOB",
                    help="only run suites matching GLOB (kunit.filter_glob)")
     s.set_defaults(func=cmd_kunit)
+
+    s = sub.add_parser("imgfuzz", help="hostile-image fuzz run of fuse4fs (ASan, UBSan)",
+                       description="Build fuse4fs with ASan and UBSan in the trixie dev box "
+                       "and run tests/server/imgfuzz.py there on the host's /dev/fuse: "
+                       "mutated ext2/3/4 images mounted read-only and read-write.  Failures "
+                       "are saved under <cache>/fuzz/failures/; rerun one case with "
+                       "--seed S --first N --cases 1.")
+    s.add_argument("--seed", type=int, default=1, help="run seed (default: 1)")
+    s.add_argument("--first", type=int, default=0, metavar="N", help="first case number")
+    s.add_argument("--cases", type=int, default=10000, metavar="N",
+                   help="number of cases (default: 10000)")
+    s.set_defaults(func=cmd_imgfuzz)
     return p
 
 

@@ -21,8 +21,12 @@ chroot work: the host mount test and the fio write-and-verify jobs
 (tests/server/) run there too.
 
 `lab build --part server` builds; `scripts/check` runs clang-tidy on every
-source (server/.clang-tidy) and the tests.  By hand:
-    python3 -m lablib.server build|tidy|unit|mount-test|fio|all     (from scripts/)
+source (server/.clang-tidy), the tests (with the fio jobs) and a bounded hostile-image fuzz run
+(tests/server/imgfuzz.py) against a second build of fuse4fs with ASan and
+UBSan in <cache>/build/server-asan (bound at /lab/build-asan; its work
+directory and saved failures in <cache>/fuzz, bound at /lab/fuzz).
+`lab imgfuzz` runs longer fuzz runs.  By hand:
+    python3 -m lablib.server build|tidy|unit|mount-test|fio|fuzz|all     (from scripts/)
 """
 
 from __future__ import annotations
@@ -44,11 +48,22 @@ from .util import LabError, bind, chroot_mounts, overlay, progress, run
 SUITE = "trixie"
 CHROOT_SRC = "lab/src"
 CHROOT_BUILD = "lab/build"
+CHROOT_ASAN = "lab/build-asan"
+CHROOT_FUZZ = "lab/fuzz"
 JOBS = "2"  # the build machines' cores are shared
 LIBFUSE_PKGCONFIG = f"{libfuse.CH_PREFIX}/lib/pkgconfig"
 # The build directory is configured afresh whenever this changes.
 CONFIGURE = ["cmake", "-S", f"/{CHROOT_SRC}/server", "-B", f"/{CHROOT_BUILD}", "-G", "Ninja",
              f"-DCMAKE_PREFIX_PATH={libfuse.CH_PREFIX}", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]
+# The fuzz build: fuse4fs alone, with ASan and UBSan; any UB report aborts.
+SANITIZE = "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+CONFIGURE_ASAN = ["cmake", "-S", f"/{CHROOT_SRC}/server", "-B", f"/{CHROOT_ASAN}", "-G", "Ninja",
+                  f"-DCMAKE_PREFIX_PATH={libfuse.CH_PREFIX}", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                  f"-DCMAKE_C_FLAGS={SANITIZE}", f"-DCMAKE_CXX_FLAGS={SANITIZE}",
+                  f"-DCMAKE_EXE_LINKER_FLAGS={SANITIZE}"]
+# make check's fuzz run: seed and number of cases (about 0.4 s per case).
+CHECK_FUZZ_SEED = 1
+CHECK_FUZZ_CASES = 200
 
 
 @dataclass
@@ -71,11 +86,15 @@ def chroot() -> Iterator[Path]:
         raise LabError(f"the {SUITE} root is missing; run `lab image`")
     cache, work, _ = _paths()
     (work / "build").mkdir(parents=True, exist_ok=True)
+    (work / "build-asan").mkdir(parents=True, exist_ok=True)
+    (cache / "fuzz").mkdir(parents=True, exist_ok=True)
     mnt = cache / "mnt" / "build-server"
     upper = work / f"upper-{root.suite.key()}"
     with overlay([root.path], upper, mnt), chroot_mounts(mnt), \
             bind(config.REPO, mnt / CHROOT_SRC, readonly=True), \
             bind(work / "build", mnt / CHROOT_BUILD), \
+            bind(work / "build-asan", mnt / CHROOT_ASAN), \
+            bind(cache / "fuzz", mnt / CHROOT_FUZZ), \
             bind(libfuse.prefix_dir(), mnt / libfuse.CH_PREFIX.lstrip("/"), readonly=True):
         yield mnt
 
@@ -217,6 +236,62 @@ def fio_tests(mnt: Path) -> list[Case]:
     return cases
 
 
+def build_sanitized(mnt: Path) -> None:
+    """Configure (first time) and build the ASan/UBSan fuse4fs for fuzzing."""
+    _, work, _ = _paths()
+    d = work / "build-asan"
+    stamp = d / "lab-configure"
+    key = " ".join(CONFIGURE_ASAN)
+    if not (d / "build.ninja").exists() or not stamp.exists() or stamp.read_text() != key:
+        (d / "CMakeCache.txt").unlink(missing_ok=True)
+        _in(mnt, *CONFIGURE_ASAN)
+        if not util.DRY_RUN:
+            stamp.write_text(key)
+    _in(mnt, "ninja", "-C", f"/{CHROOT_ASAN}", "-j", JOBS, "fuse4fs")
+
+
+def fuzz_cases(mnt: Path, seed: int, first: int, cases: int) -> tuple[list[Case], dict]:
+    """Run tests/server/imgfuzz.py; one Case per class of mount result.
+
+    A crashed, hung, read-only-written or unclearly refused mount fails;
+    refused and served ones pass.  Returns the cases and the fuzzer's JSON summary.
+    """
+    cache = config.cache_dir()
+    summary = cache / "fuzz" / "summary.json"
+    summary.unlink(missing_ok=True)
+    rc = _in(mnt, "python3", f"/{CHROOT_SRC}/tests/server/imgfuzz.py",
+             "--fuse4fs", f"/{CHROOT_ASAN}/fuse4fs", "--out", f"/{CHROOT_FUZZ}",
+             "--seed", str(seed), "--first", str(first), "--cases", str(cases),
+             "--summary", f"/{CHROOT_FUZZ}/summary.json", check=False)
+    if not summary.exists():
+        return [Case(f"server/fuzz seed {seed} ran (exit {rc})", "fail")], {}
+    data = json.loads(summary.read_text())
+    return summary_cases(data), data
+
+
+def summary_cases(data: dict) -> list[Case]:
+    """One Case per mount mode and result class of an imgfuzz summary."""
+    out = []
+    for mode, counts in data["counts"].items():
+        for cls, n in counts.items():
+            bad = cls in ("crashed", "hung", "ro-write", "unclear")
+            out.append(Case(f"server/fuzz/{mode} {cls}: {n} of {data['cases']} "
+                            f"(seed {data['seed']})", "fail" if bad and n else "pass"))
+    return out
+
+
+def fuzz(seed: int, first: int, cases: int) -> int:
+    """`lab imgfuzz`: build the sanitized fuse4fs and run @cases fuzz cases."""
+    ensure_libfuse()
+    with util.cache_lock(config.cache_dir(), exclusive=True), chroot() as mnt:
+        build_sanitized(mnt)
+        cases_, _ = fuzz_cases(mnt, seed, first, cases)
+    failed = [c for c in cases_ if c.status == "fail"]
+    for c in failed:
+        print(f"FAIL {c.name}")
+    return 1 if failed else 0
+
+
 def build_and_publish() -> Path:
     """`lab build --part server`: build fuse4fs (and libfuse if missing)."""
     ensure_libfuse()
@@ -242,15 +317,25 @@ def run_all(parts: list[str]) -> list[Case]:
             cases += mount_tests(mnt)
         if "fio" in parts:
             cases += fio_tests(mnt)
+        if "fuzz" in parts:
+            try:
+                build_sanitized(mnt)
+            except LabError as e:
+                progress(str(e))
+                return cases + [Case("server/fuzz build (ASan, UBSan)", "fail")]
+            cases.append(Case("server/fuzz build (ASan, UBSan)", "pass"))
+            cases += fuzz_cases(mnt, CHECK_FUZZ_SEED, 0, CHECK_FUZZ_CASES)[0]
     return cases
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="build and test fuse4fs in the dev box")
-    ap.add_argument("what", choices=("build", "tidy", "unit", "mount-test", "fio", "all"))
+    ap.add_argument("what", choices=("build", "tidy", "unit", "mount-test", "fio", "fuzz",
+                                     "all"))
     args = ap.parse_args(argv)
     parts = {"build": [], "tidy": ["tidy"], "unit": ["unit"], "mount-test": ["mount-test"],
-             "fio": ["fio"], "all": ["tidy", "unit", "mount-test", "fio"]}[args.what]
+             "fio": ["fio"], "fuzz": ["fuzz"],
+             "all": ["tidy", "unit", "mount-test", "fio", "fuzz"]}[args.what]
     cases = run_all(parts)
     for c in cases:
         if c.status != "pass":

@@ -45,3 +45,18 @@ class TidySources(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FuzzSummary(unittest.TestCase):
+    def test_failing_classes_fail_only_when_counted(self) -> None:
+        data = {"seed": 3, "cases": 10, "counts": {
+            "ro": {"refused": 2, "served": 8, "crashed": 0, "hung": 0, "ro-write": 0,
+                   "unclear": 0},
+            "rw": {"refused": 2, "served": 6, "crashed": 1, "hung": 1, "ro-write": 0,
+                   "unclear": 0}}}
+        got = {c.name: c.status for c in server.summary_cases(data)}
+        self.assertEqual(got["server/fuzz/ro served: 8 of 10 (seed 3)"], "pass")
+        self.assertEqual(got["server/fuzz/ro crashed: 0 of 10 (seed 3)"], "pass")
+        self.assertEqual(got["server/fuzz/rw crashed: 1 of 10 (seed 3)"], "fail")
+        self.assertEqual(got["server/fuzz/rw hung: 1 of 10 (seed 3)"], "fail")
+        self.assertEqual(len(got), 12)

@@ -121,6 +121,15 @@ int to_errno(Error e) {
 const char* describe(Error e) {
   if (e.raw > 0 && e.raw < 256)
     return strerror(static_cast<int>(e.raw));
+  // libext2fs does not register its message table itself; without it
+  // every refusal and log line says "Unknown code ext2 N".
+  // (Its initialize_ function is declared without C linkage; the table
+  // itself, a global variable, links either way.)
+  static const bool registered = [] {
+    add_error_table(&et_ext2_error_table);
+    return true;
+  }();
+  (void)registered;
   return error_message(e.raw);
 }
 
