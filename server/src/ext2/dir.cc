@@ -27,11 +27,15 @@ struct IterState {
 };
 
 // The callback is given the offset within the block but not the block
-// number; a new block is recognised by the offset going back.  Positions
-// are therefore strictly increasing for one scan, which is what resuming
-// needs.  (A block with no live entry at all is not counted, so cookies
-// can shift when such a block gains an entry; a concurrent readdir may
-// then see an entry twice, never skip one that existed throughout.)
+// number; a new block is recognised by the offset going back.  That needs
+// a callback for every block, also one whose entries were all removed:
+// iterate() asks for empty entries too (DIRENT_FLAG_INCLUDE_EMPTY), and
+// every directory block starts with an entry at offset 0, live or not
+// (removing the first entry of a block clears its inode number rather
+// than merging it).  Without that, emptying a block would shift the
+// position of every later entry back by a block, and a readdir resumed
+// from a cookie handed out before (rm -rf) would skip entries.  Cookies
+// count the directory's mapped blocks, which only grow at the end.
 int iterate_cb(ext2_ino_t /*dir*/, int /*entry*/, struct ext2_dir_entry* dirent, int offset,
                int /*blocksize*/, char* /*buf*/, void* priv) {
   auto* st = static_cast<IterState*>(priv);
@@ -74,7 +78,7 @@ Result<InodeNum> lookup(const Guard& g, InodeNum dir, std::string_view name) {
 Result<void> iterate(const Guard& g, InodeNum dir, uint64_t cookie,
                      const std::function<bool(const DirEntry&)>& fn) {
   IterState st{&fn, cookie, g.fs()->blocksize};
-  int flags = F4_TRY(iterate_flags(g, dir));
+  int flags = F4_TRY(iterate_flags(g, dir)) | DIRENT_FLAG_INCLUDE_EMPTY;
   F4_CHECK(ext2fs_dir_iterate2(g.fs(), dir.get(), flags, nullptr, iterate_cb, &st));
   return {};
 }
