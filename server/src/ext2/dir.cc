@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ext2/inode.h"
+#include "util/log.h"
 
 namespace f4::ext2 {
 
@@ -61,6 +62,46 @@ Result<int> iterate_flags(const Guard& g, InodeNum dir) {
 
 }  // namespace
 
+namespace {
+
+// The filesystem's own inodes: everything below s_first_ino but the root
+// (bad blocks, quota, boot loader, undelete, resize, journal, exclude,
+// replica), and the ones the superblock names wherever they are.
+bool is_reserved(const struct ext2_super_block* sb, ext2_ino_t ino) {
+  if (ino == EXT2_ROOT_INO)
+    return false;
+  if (ino < EXT2_FIRST_INO(sb))
+    return true;
+  for (uint32_t special : {sb->s_journal_inum, sb->s_usr_quota_inum, sb->s_grp_quota_inum,
+                           sb->s_prj_quota_inum, sb->s_orphan_file_inum})
+    if (special && ino == special)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+Result<void> check_entry(const Guard& g, InodeNum dir, std::string_view name, InodeNum ino) {
+  const struct ext2_super_block* sb = g.fs()->super;
+  const char* why = nullptr;
+  if (ino.get() == 0 || ino.get() > sb->s_inodes_count)
+    why = "an inode number out of range";
+  else if (is_reserved(sb, ino.get()))
+    why = "a reserved inode";
+  else if (ino == InodeNum(EXT2_ROOT_INO) && name != "." && name != "..")
+    why = "the root directory";
+  if (!why) {
+    Inode inode = F4_TRY(read_inode(g, ino));
+    if (inode.flags() & EXT4_EA_INODE_FL)
+      why = "an extended attribute value inode";
+  }
+  if (!why)
+    return {};
+  std::string n(name.substr(0, kNameMax));
+  F4_ERROR("directory %u: entry \"%s\" points at %s (%u)", dir.get(), n.c_str(), why, ino.get());
+  return util::fail_errno(EUCLEAN);
+}
+
 Result<InodeNum> lookup(const Guard& g, InodeNum dir, std::string_view name) {
   if (name.size() > kNameMax)
     return util::fail_errno(ENAMETOOLONG);
@@ -70,8 +111,7 @@ Result<InodeNum> lookup(const Guard& g, InodeNum dir, std::string_view name) {
   if (err == EXT2_ET_FILE_NOT_FOUND)
     return util::fail_errno(ENOENT);
   F4_CHECK(err);
-  if (ino == 0 || ino > g.fs()->super->s_inodes_count)
-    return util::fail_errno(EUCLEAN);
+  F4_TRY_VOID(check_entry(g, dir, name, InodeNum(ino)));
   return InodeNum(ino);
 }
 

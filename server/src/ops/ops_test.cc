@@ -6,6 +6,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include <set>
+
 #include "ext2/dir.h"
 #include "ext2/test_image.h"
 
@@ -214,6 +216,61 @@ TEST_P(OpsTest, ReaddirListsEntries) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, OpsTest, ::testing::Values("ext2", "ext4"));
+
+// Entries planted by a corrupt (or hostile) image that point at the
+// filesystem's own inodes are refused, never served as files.
+TEST(ReservedInodes, EntriesForThemAreRefused) {
+  t::TempDir dir, content;
+  content.write_file("sub/f", "data");
+  content.write_file("eav", "an EA value");
+  std::string img = t::make_image(dir, content.path(), {});
+  auto fs = t::open_or_die(img, ext2::Access::kReadWrite);
+  ASSERT_TRUE(fs);
+  {
+    auto g = fs->lock();
+    // An EA value inode (as the ea_inode feature makes them, which is
+    // refused read-write): a file with the flag set by hand.
+    InodeNum eav = *ext2::lookup(g, kRoot, "eav");
+    ext2::Inode ea_inode = *ext2::read_inode(g, eav);
+    ea_inode.raw()->i_flags |= EXT4_EA_INODE_FL;
+    ASSERT_TRUE(ext2::write_inode(g, eav, ea_inode).ok());
+    const uint32_t ea_ino = eav.get();
+    const std::vector<std::pair<std::string, uint32_t>> bad = {
+        {"badblocks", EXT2_BAD_INO},   {"root-alias", EXT2_ROOT_INO}, {"resize", EXT2_RESIZE_INO},
+        {"journal", EXT2_JOURNAL_INO}, {"eleven-minus-one", 10},      {"ea-value", ea_ino},
+    };
+    InodeNum sub = *ext2::lookup(g, kRoot, "sub");
+    for (const auto& [name, i] : bad)
+      ASSERT_TRUE(ext2::add_entry(g, sub, name, InodeNum(i), LINUX_S_IFREG).ok()) << name;
+    for (const auto& [name, i] : bad) {
+      EXPECT_EQ(ext2::lookup(g, sub, name).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(ops::lookup(g, sub, name).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(unlink(g, sub, name).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(rename(g, sub, name, sub, "moved", 0).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(rename(g, sub, "f", sub, name, 0).error().raw, EUCLEAN) << name;
+    }
+    // ".." of a top-level directory is the root, legitimately.
+    EXPECT_EQ(*ext2::lookup(g, sub, ".."), kRoot);
+    auto f = ops::lookup(g, sub, "f");
+    ASSERT_TRUE(f.ok());
+    forget(g, f->ino, 1);
+    // readdir still lists the names (rmdir sees a non-empty directory).
+    std::set<std::string> names;
+    ASSERT_TRUE(readdir(g, sub, 0, [&](const DirItem& it) {
+                  names.emplace(it.name);
+                  return true;
+                }).ok());
+    EXPECT_EQ(names.size(), bad.size() + 3);
+    EXPECT_EQ(rmdir(g, kRoot, "sub").error().raw, ENOTEMPTY);
+    EXPECT_EQ(ops::lookup(g, kRoot, "eav").error().raw, EUCLEAN);
+    for (const auto& [name, i] : bad)
+      ASSERT_TRUE(ext2::remove_entry(g, sub, name).ok()) << name;
+    ea_inode.raw()->i_flags &= ~EXT4_EA_INODE_FL;
+    ASSERT_TRUE(ext2::write_inode(g, eav, ea_inode).ok());
+  }
+  ASSERT_TRUE(fs->close().ok());
+  EXPECT_EQ(t::fsck(img), 0);
+}
 
 }  // namespace
 }  // namespace f4::ops
