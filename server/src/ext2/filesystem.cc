@@ -41,17 +41,27 @@ constexpr uint32_t kIncompatSupported =
     EXT4_FEATURE_INCOMPAT_CASEFOLD;  // read-only, below
 
 // Features fine to read but not to write: names are hashed or encrypted
-// by rules the server doesn't implement, or block accounting differs.
+// by rules the server doesn't implement, block accounting differs, or
+// the feature keeps metadata the server does not maintain (EA value
+// inodes it would leak on unlink, quota usage it would leave stale).
+// orphan_file (on by default since e2fsprogs 1.47) is not here: fuse4fs
+// keeps its open-unlinked inodes in memory and never changes the orphan
+// file, which stays valid; an image whose orphan file (or old-style
+// orphan list) has entries is refused below until e2fsck processes them.
 struct RoOnlyFeature {
   int (*has)(struct ext2_super_block*);
   const char* name;
 };
+// clang-format off
 constexpr RoOnlyFeature kReadOnlyFeatures[] = {
     {ext2fs_has_feature_encrypt, "encrypt"},
     {ext2fs_has_feature_casefold, "casefold"},
     {ext2fs_has_feature_bigalloc, "bigalloc"},
     {ext2fs_has_feature_verity, "verity"},
+    {ext2fs_has_feature_ea_inode, "ea_inode"},
+    {ext2fs_has_feature_quota, "quota"},
 };
+// clang-format on
 
 std::string feature_names(uint32_t incompat) {
   std::string out;
@@ -180,6 +190,9 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
                     std::string("feature ") + f.name + " is supported read-only; mount with -o ro");
     if (ext2fs_has_feature_journal(sb) && sb->s_journal_inum == 0)
       return drop(OpenFailure::kUnsupported, "external journals are not supported for writing");
+    if (ext2fs_has_feature_orphan_present(sb) || sb->s_last_orphan)
+      return drop(OpenFailure::kNeedsRecovery,
+                  "unlinked inodes are waiting in the orphan list; run e2fsck (or mount -o ro)");
   }
 
   // A truncated image opens (the superblock and group descriptors are at
