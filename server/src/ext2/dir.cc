@@ -181,6 +181,44 @@ Result<void> remove_entry(const Guard& g, InodeNum dir, std::string_view name) {
 
 namespace {
 
+struct ReplaceState {
+  std::string_view name;
+  ext2_ino_t ino;
+  int file_type;  // -1: the filesystem has no file types in entries
+  bool done = false;
+};
+
+int replace_cb(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
+  auto* st = static_cast<ReplaceState*>(priv);
+  if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE || !dirent->inode)
+    return 0;
+  std::string_view n(dirent->name, ext2fs_dirent_name_len(dirent));
+  if (n != st->name)
+    return 0;
+  dirent->inode = st->ino;
+  if (st->file_type >= 0)
+    ext2fs_dirent_set_file_type(dirent, st->file_type);
+  st->done = true;
+  return DIRENT_CHANGED | DIRENT_ABORT;
+}
+
+}  // namespace
+
+Result<void> replace_entry(const Guard& g, InodeNum dir, std::string_view name, InodeNum ino,
+                           uint16_t mode) {
+  F4_TRY_VOID(g.require_writable());
+  std::string n = F4_TRY(checked_name(name));
+  int type = ext2fs_has_feature_filetype(g.fs()->super) ? file_type_of(mode) : -1;
+  ReplaceState st{n, ino.get(), type};
+  int flags = F4_TRY(iterate_flags(g, dir));
+  F4_CHECK(ext2fs_dir_iterate2(g.fs(), dir.get(), flags, nullptr, replace_cb, &st));
+  if (!st.done)
+    return util::fail_errno(ENOENT);
+  return {};
+}
+
+namespace {
+
 struct DotdotState {
   ext2_ino_t parent;
   bool done = false;

@@ -51,6 +51,12 @@ struct DirEntry {
                                      InodeNum ino, uint16_t mode);
 [[nodiscard]] Result<void> remove_entry(const Guard& g, InodeNum dir, std::string_view name);
 
+// Point the existing entry @name of @dir at @ino (of mode @mode) in
+// place: no space is needed, so it cannot fail for lack of it.  ENOENT if
+// there is no such entry.  Does not touch link counts or times.
+[[nodiscard]] Result<void> replace_entry(const Guard& g, InodeNum dir, std::string_view name,
+                                         InodeNum ino, uint16_t mode);
+
 // Point the ".." entry of @dir at @parent.
 [[nodiscard]] Result<void> set_dotdot(const Guard& g, InodeNum dir, InodeNum parent);
 

@@ -159,7 +159,7 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
   if (rw)
     flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
   ext2_filsys fs = nullptr;
-  long err = ext2fs_open2(path, nullptr, flags, 0, 0, unix_io_manager, &fs);
+  long err = ext2fs_open2(path, nullptr, flags, 0, 0, opts.io ? opts.io : unix_io_manager, &fs);
   if (err) {
     OpenFailure kind = classify(err);
     std::string reason = std::string(path) + ": " + describe(util::Error{err});

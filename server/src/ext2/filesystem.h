@@ -44,6 +44,9 @@ struct OpenOptions {
   ErrorPolicy errors = ErrorPolicy::kContinue;
   // Skip the journal-recovery refusal (read-only only): data may be stale.
   bool norecovery = false;
+  // The libext2fs I/O manager; nullptr: unix_io_manager.  Tests pass one
+  // that injects write failures.
+  io_manager io = nullptr;
 };
 
 // Why an image was refused.  The kinds map to distinct exit statuses.

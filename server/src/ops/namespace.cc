@@ -12,7 +12,9 @@
 #include <string>
 
 #include "ext2/dir.h"
+#include "ext2/error.h"
 #include "ext2/file.h"
+#include "util/log.h"
 
 namespace f4::ops {
 
@@ -248,6 +250,16 @@ Result<void> check_not_below(const Guard& g, InodeNum dir, InodeNum ancestor) {
   return util::fail_errno(ELOOP);
 }
 
+// Put an entry changed by replace_entry() back after a later step
+// failed; if even that fails, e2fsck finds a link count to fix, no lost
+// name.
+void undo_replace(const Guard& g, InodeNum dir, std::string_view name, InodeNum ino,
+                  uint16_t mode) {
+  auto r = ext2::replace_entry(g, dir, name, ino, mode);
+  if (!r.ok())
+    F4_ERROR("rename: cannot restore entry for inode %u: %s", ino.get(), ext2::describe(r.error()));
+}
+
 }  // namespace
 
 Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, InodeNum newparent,
@@ -285,11 +297,14 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
     Inode dst_inode = F4_TRY(ext2::read_inode(g, other));
     if (dst_inode.is_dir() && cross)
       F4_TRY_VOID(check_not_below(g, parent, other));
-    // Swap the two entries: remove both names, add them back crossed.
-    F4_TRY_VOID(ext2::remove_entry(g, parent, name));
-    F4_TRY_VOID(ext2::remove_entry(g, newparent, newname));
-    F4_TRY_VOID(ext2::add_entry(g, parent, name, other, dst_inode.mode()));
-    F4_TRY_VOID(ext2::add_entry(g, newparent, newname, src, src_inode.mode()));
+    // Swap the two entries in place: nothing is removed, so both names
+    // exist at every step; if the second fails, the first is put back.
+    F4_TRY_VOID(ext2::replace_entry(g, parent, name, other, dst_inode.mode()));
+    auto second = ext2::replace_entry(g, newparent, newname, src, src_inode.mode());
+    if (!second.ok()) {
+      undo_replace(g, parent, name, src, src_inode.mode());
+      return second;
+    }
     if (cross) {
       if (src_inode.is_dir())
         F4_TRY_VOID(ext2::set_dotdot(g, src, newparent));
@@ -317,15 +332,32 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
       return util::fail_errno(EISDIR);
     if (dst_inode.is_dir() && !F4_TRY(ext2::is_empty(g, *dst)))
       return util::fail_errno(ENOTEMPTY);
-    F4_TRY_VOID(ext2::remove_entry(g, newparent, newname));
+    // Point the target's entry at the source in place (no space needed),
+    // then remove the old name; if that fails, point it back.  The
+    // target loses its link only once the rename has happened.
+    F4_TRY_VOID(ext2::replace_entry(g, newparent, newname, src, src_inode.mode()));
+    auto removed = ext2::remove_entry(g, parent, name);
+    if (!removed.ok()) {
+      undo_replace(g, newparent, newname, *dst, dst_inode.mode());
+      return removed;
+    }
     if (dst_inode.is_dir())
       F4_TRY_VOID(adjust_links(g, newparent, -1));
     F4_TRY_VOID(drop_link(g, *dst));
+  } else {
+    // Add the new name before removing the old one: a failure (ENOSPC)
+    // then leaves the file reachable, under its old name if the removal
+    // fails.
+    F4_TRY_VOID(ext2::add_entry(g, newparent, newname, src, src_inode.mode()));
+    auto removed = ext2::remove_entry(g, parent, name);
+    if (!removed.ok()) {
+      auto undo = ext2::remove_entry(g, newparent, newname);
+      if (!undo.ok())
+        F4_ERROR("rename: cannot remove the new name after a failure: %s",
+                 ext2::describe(undo.error()));
+      return removed;
+    }
   }
-  // Add the new name before removing the old one: a failure (ENOSPC)
-  // then leaves the file reachable.
-  F4_TRY_VOID(ext2::add_entry(g, newparent, newname, src, src_inode.mode()));
-  F4_TRY_VOID(ext2::remove_entry(g, parent, name));
   if (src_inode.is_dir() && cross) {
     F4_TRY_VOID(ext2::set_dotdot(g, src, newparent));
     F4_TRY_VOID(adjust_links(g, parent, -1));

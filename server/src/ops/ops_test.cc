@@ -215,6 +215,61 @@ TEST_P(OpsTest, ReaddirListsEntries) {
   EXPECT_EQ(names.size(), 5u);
 }
 
+// A rename that fails part-way (an I/O error writing the directory
+// block, injected at each write in turn) loses no name: both names still
+// resolve, to the inodes they had before or, if it completed, after.
+TEST(RenameFaults, FailedRenameLosesNoName) {
+  for (unsigned flags : {0u, unsigned{RENAME_EXCHANGE}}) {
+    int completed = 0, failed = 0;
+    for (int nth = 1; nth <= 4; nth++) {
+      SCOPED_TRACE(::testing::Message() << "flags " << flags << ", write " << nth);
+      t::TempDir dir, content;
+      content.write_file("d/a", "source");
+      content.write_file("d/b", "target");
+      std::string img = t::make_image(dir, content.path(), {});
+      auto r = ext2::Filesystem::open(
+          {.path = img, .access = ext2::Access::kReadWrite, .io = t::fault_io_manager()});
+      ASSERT_TRUE(r.ok()) << r.error().reason;
+      auto& fs = *r;
+      {
+        auto g = fs->lock();
+        InodeNum d = *ext2::lookup(g, kRoot, "d");
+        InodeNum a = *ext2::lookup(g, d, "a"), b = *ext2::lookup(g, d, "b");
+        blk64_t dblk = 0;
+        ASSERT_EQ(ext2fs_bmap2(g.fs(), d.get(), nullptr, nullptr, 0, 0, nullptr, &dblk), 0);
+        t::fail_nth_write(dblk, nth);
+        auto res = rename(g, d, "a", d, "b", flags);
+        bool injected = t::clear_write_faults() > 0;
+        auto la = ext2::lookup(g, d, "a");
+        auto lb = ext2::lookup(g, d, "b");
+        ASSERT_TRUE(lb.ok()) << "the target name is gone";
+        if (res.ok()) {
+          completed++;
+          EXPECT_EQ(*lb, a);
+          if (flags)
+            EXPECT_EQ(*la, b);
+          else
+            EXPECT_EQ(la.error().raw, ENOENT);
+        } else {
+          failed++;
+          EXPECT_TRUE(injected);
+          ASSERT_TRUE(la.ok()) << "the source name is gone";
+          EXPECT_EQ(*la, a);
+          EXPECT_EQ(*lb, b);
+        }
+        char buf[16];
+        auto n = read(g, *lb, ByteOffset(0), buf);
+        ASSERT_TRUE(n.ok());
+        EXPECT_EQ(std::string(buf, *n), res.ok() ? "source" : "target");
+      }
+      ASSERT_TRUE(fs->close().ok());
+      EXPECT_EQ(t::fsck(img), 0);
+    }
+    EXPECT_GT(failed, 0);  // the faults did hit the rename
+    EXPECT_GT(completed, 0);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, OpsTest, ::testing::Values("ext2", "ext4"));
 
 // Entries planted by a corrupt (or hostile) image that point at the
