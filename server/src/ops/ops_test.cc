@@ -270,6 +270,51 @@ TEST(RenameFaults, FailedRenameLosesNoName) {
   }
 }
 
+// More than 65,000 subdirectories (EXT4_LINK_MAX): with dir_nlink the
+// parent's count becomes 1 and stays 1, without it mkdir fails with
+// EMLINK; it never wraps.  The count is set by hand rather than by making
+// 65,000 directories; removing the fakes' effect, rmdir recounts.
+TEST_P(OpsTest, SubdirectoryCountPastLinkMax) {
+  auto g = fs_->lock();
+  InodeNum d = ino(g, kRoot, "d");
+  auto set_links = [&](uint16_t n) {
+    ext2::Inode inode = *ext2::read_inode(g, d);
+    inode.set_links(n);
+    ASSERT_TRUE(ext2::write_inode(g, d, inode).ok());
+  };
+  auto links = [&] { return ext2::read_inode(g, d)->links(); };
+  const bool dir_nlink = ext2fs_has_feature_dir_nlink(g.fs()->super);
+  set_links(64999);
+  auto x = mkdir(g, me_, d, "x", 0755);
+  ASSERT_TRUE(x.ok());
+  forget(g, x->ino, 1);
+  EXPECT_EQ(links(), 65000);
+  auto y = mkdir(g, me_, d, "y", 0755);
+  if (!dir_nlink) {
+    EXPECT_EQ(y.error().raw, EMLINK);
+    EXPECT_EQ(rename(g, kRoot, "e", d, "e", 0).error().raw, EMLINK);
+    set_links(3);
+    return;
+  }
+  ASSERT_TRUE(y.ok());
+  forget(g, y->ino, 1);
+  EXPECT_EQ(links(), 1);
+  // 65535 + 1 must not wrap to 0 either.
+  set_links(65535);
+  auto z = mkdir(g, me_, d, "z", 0755);
+  ASSERT_TRUE(z.ok());
+  forget(g, z->ino, 1);
+  EXPECT_EQ(links(), 1);
+  ASSERT_TRUE(rename(g, kRoot, "e", d, "e", 0).ok());
+  EXPECT_EQ(links(), 1);
+  // Back under the limit: the exact count again (e2fsck checks it).
+  ASSERT_TRUE(rmdir(g, d, "z").ok());
+  EXPECT_EQ(links(), 5);  // ., .., x, y, e
+  set_links(1);
+  ASSERT_TRUE(rename(g, d, "e", kRoot, "e", 0).ok());
+  EXPECT_EQ(links(), 4);
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, OpsTest, ::testing::Values("ext2", "ext4"));
 
 // Entries planted by a corrupt (or hostile) image that point at the
