@@ -261,10 +261,13 @@ Result<void> Filesystem::close() {
       sb->s_state |= EXT2_VALID_FS;
     ext2fs_set_tstamp(sb, s_wtime, now().sec);
     ext2fs_mark_super_dirty(fs_);
-  } else {
+  } else if (opts_.access == Access::kReadOnly || state_ == OpState::kShutdown) {
     // Nothing may be written: don't let close flush a dirty superblock.
     fs_->flags &= ~EXT2_FLAG_DIRTY;
   }
+  // Remounted read-only by errors=remount-ro: what was changed before the
+  // error is written back (if the write-back at the error failed), with
+  // the superblock still saying "not clean" and "errors".
   keep_first(util::check(ext2fs_close_free(&fs_)));
   if (fs_) {
     ext2fs_free(fs_);

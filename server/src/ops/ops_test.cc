@@ -6,6 +6,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "ext2/dir.h"
@@ -268,6 +270,54 @@ TEST(RenameFaults, FailedRenameLosesNoName) {
     EXPECT_GT(failed, 0);  // the faults did hit the rename
     EXPECT_GT(completed, 0);
   }
+}
+
+// errors=remount-ro refuses changes after the error but keeps the ones
+// made before it: the write-back at the error, or if that failed, fsync
+// and close, put them on disk.  Here the write-back at the error fails
+// (an I/O error on the group descriptors).
+TEST(ErrorsRemountRo, FsyncAndCloseWriteBackEarlierChanges) {
+  t::TempDir dir;
+  std::string img = t::make_image(dir, "", {});
+  auto r = ext2::Filesystem::open({.path = img,
+                                   .access = ext2::Access::kReadWrite,
+                                   .errors = ext2::ErrorPolicy::kRemountRo,
+                                   .io = t::fault_io_manager()});
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  auto& fs = *r;
+  Caller me{1000, 1000, 022};
+  // e2fsck -fn finds nothing to fix but the recorded error.
+  auto fsck_report = [&] {
+    std::string out = dir.path() + "/fsck.txt";
+    t::run("e2fsck -fn '" + img + "' > '" + out + "' 2>&1");
+    std::ifstream in(out);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  {
+    auto g = fs->lock();
+    for (int i = 0; i < 20; i++) {
+      auto e = mknod(g, me, kRoot, "f" + std::to_string(i), S_IFREG | 0644, 0);
+      ASSERT_TRUE(e.ok());
+      ASSERT_TRUE(write(g, e->ino, ByteOffset(0), std::string(100000, 'a' + i)).ok());
+      forget(g, e->ino, 1);
+    }
+    t::fail_nth_write(g.fs()->super->s_first_data_block + 1, 1);
+  }
+  fs->report_corruption(util::Error{EUCLEAN}, InodeNum(12), "test");
+  EXPECT_EQ(t::clear_write_faults(), 1);
+  {
+    auto g = fs->lock();
+    EXPECT_EQ(g.state(), ext2::OpState::kReadOnly);
+    EXPECT_EQ(mknod(g, me, kRoot, "late", S_IFREG | 0644, 0).error().raw, EROFS);
+    EXPECT_TRUE(fsync(g).ok());
+    std::string report = fsck_report();  // while still open: fsync wrote it
+    EXPECT_EQ(report.find("Fix?"), std::string::npos) << report;
+  }
+  ASSERT_TRUE(fs->close().ok());
+  std::string report = fsck_report();
+  EXPECT_EQ(report.find("Fix?"), std::string::npos) << report;
+  EXPECT_EQ(t::run("dumpe2fs -h '" + img + "' 2>/dev/null | grep -q 'FS Error count: *1'"), 0);
+  EXPECT_EQ(t::run("debugfs -R 'cat /f19' '" + img + "' 2>/dev/null | grep -q ttt"), 0);
 }
 
 // More than 65,000 subdirectories (EXT4_LINK_MAX): with dir_nlink the
