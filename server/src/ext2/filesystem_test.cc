@@ -146,9 +146,12 @@ TEST(Open, PendingOrphansRefusedForWrite) {
   EXPECT_TRUE((*rw)->close().ok());
   for (const char* set : {"feature orphan_present", "ssv last_orphan 12"}) {
     std::string copy = d.path() + "/pending.img";
-    ASSERT_EQ(testing::run("cp '" + img + "' '" + copy + "' && debugfs -w -R '" + set + "' '" +
-                           copy + "' >/dev/null 2>&1"),
-              0);
+    std::string cmd = "cp '";
+    for (const std::string& part :
+         {img, std::string("' '"), copy, std::string("' && debugfs -w -R '"), std::string(set),
+          std::string("' '"), copy, std::string("' >/dev/null 2>&1")})
+      cmd += part;
+    ASSERT_EQ(testing::run(cmd), 0);
     auto r = open_image(copy, Access::kReadWrite);
     ASSERT_FALSE(r.ok()) << set;
     EXPECT_EQ(r.error().kind, OpenFailure::kNeedsRecovery);
