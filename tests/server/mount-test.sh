@@ -592,6 +592,38 @@ corrupt_while_mounted() {
 	img=$saved
 }
 
+# reserved_entries: entries planted with debugfs for the root (inode 2),
+# the bad-blocks inode (1) and the journal (8) are refused with EUCLEAN,
+# not served (on the stock client node 1 is the root: an entry for inode
+# 2 must not become a second name for it); readdir still lists them, and
+# the journal keeps its blocks after an attempt to remove its entry.
+reserved_entries() {
+	local saved=$img name err
+	img=$work/reserved.img
+	rm -rf "$work/rcontent"
+	mkdir -p "$work/rcontent/sub"
+	echo intact >"$work/rcontent/sub/file"
+	mke2fs -q -F -t ext4 -b 4096 -d "$work/rcontent" "$img" 64M
+	debugfs -w -R 'ln <2> /sub/rootalias' "$img"
+	debugfs -w -R 'ln <1> /sub/badblocks' "$img"
+	debugfs -w -R 'ln <8> /sub/journal' "$img"
+	mount_fs
+	for name in rootalias badblocks journal; do
+		err=$(stat "$mnt/sub/$name" 2>&1) && return 1
+		[[ $err == *"Structure needs cleaning"* ]]
+		err=$(rm -f "$mnt/sub/$name" 2>&1) && return 1
+		[[ $err == *"Structure needs cleaning"* ]]
+	done
+	local listed=("$mnt"/sub/*)
+	[[ ${#listed[@]} -eq 4 ]]
+	[[ $(cat "$mnt/sub/file") == intact ]]
+	umount_fs
+	grep -q 'points at a reserved inode (8)' "$work/server.log"
+	debugfs -R 'stat <8>' "$img" 2>/dev/null | grep -q 'Links: 1 '
+	[[ -n $(debugfs -R 'blocks <8>' "$img" 2>/dev/null) ]]
+	img=$saved
+}
+
 step "make an ext4 image with mke2fs -d" make_image
 step "mount read-write" mount_fs
 step "server runs unprivileged without capabilities" check_privileges
@@ -619,6 +651,7 @@ step "SIGTERM: the unprivileged server exits 0 and its helper unmounts" sigterm_
 step "e2fsck -fn is clean after SIGTERM" e2fsck -fn "$img"
 step "ENOSPC part-way through a write: a short write, i_size matches" short_write_on_enospc
 bad_inputs
+step "entries for reserved inodes and the root are refused (EUCLEAN)" reserved_entries
 for policy in continue remount-ro panic; do
 	step "corruption found while mounted, errors=$policy" corrupt_while_mounted "$policy"
 done

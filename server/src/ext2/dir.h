@@ -16,7 +16,18 @@ namespace f4::ext2 {
 // Names longer than this are rejected with ENAMETOOLONG.
 constexpr size_t kNameMax = 255;
 
+// The inode @name in @dir points at, after check_entry().
 [[nodiscard]] Result<InodeNum> lookup(const Guard& g, InodeNum dir, std::string_view name);
+
+// EUCLEAN, with a log line, unless @ino may be served under @name: not
+// out of range, not one of the filesystem's own inodes (bad blocks,
+// resize, journal, quota, orphan file, anything below s_first_ino) nor an
+// extended attribute value inode, and the root only as "." or "..".
+// Such an entry is corrupt: serving it would let a write or an unlink
+// damage the journal or the allocation of its blocks, and an entry for
+// the root would alias the mount's root node.
+[[nodiscard]] Result<void> check_entry(const Guard& g, InodeNum dir, std::string_view name,
+                                       InodeNum ino);
 
 struct DirEntry {
   std::string_view name;
@@ -39,6 +50,12 @@ struct DirEntry {
 [[nodiscard]] Result<void> add_entry(const Guard& g, InodeNum dir, std::string_view name,
                                      InodeNum ino, uint16_t mode);
 [[nodiscard]] Result<void> remove_entry(const Guard& g, InodeNum dir, std::string_view name);
+
+// Point the existing entry @name of @dir at @ino (of mode @mode) in
+// place: no space is needed, so it cannot fail for lack of it.  ENOENT if
+// there is no such entry.  Does not touch link counts or times.
+[[nodiscard]] Result<void> replace_entry(const Guard& g, InodeNum dir, std::string_view name,
+                                         InodeNum ino, uint16_t mode);
 
 // Point the ".." entry of @dir at @parent.
 [[nodiscard]] Result<void> set_dotdot(const Guard& g, InodeNum dir, InodeNum parent);

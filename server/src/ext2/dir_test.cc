@@ -104,6 +104,51 @@ TEST_F(DirTest, AddManyEntriesGrowsDirectoryAndStaysConsistent) {
   EXPECT_EQ(testing::fsck(img_), 0);
 }
 
+// rm -rf: read a batch of entries, remove them, resume from the last
+// cookie.  Emptying whole directory blocks must not move the entries
+// after them, or the resumed scan skips some.
+TEST_F(DirTest, ResumeAfterRemovingWholeBlocksSkipsNothing) {
+  auto fs = testing::open_or_die(img_, Access::kReadWrite);
+  ASSERT_TRUE(fs);
+  {
+    auto g = fs->lock();
+    InodeNum root(EXT2_ROOT_INO);
+    auto lf = lookup(g, root, "lost+found");
+    ASSERT_TRUE(lf.ok());
+    auto top = lookup(g, root, "top");
+    ASSERT_TRUE(top.ok());
+    auto inode = read_inode(g, *top);
+    ASSERT_TRUE(inode.ok());
+    // Hard links to "top" in lost+found (4 blocks, more as needed).
+    constexpr int kNames = 600;
+    for (int i = 0; i < kNames; i++) {
+      std::string n = "entry-with-a-rather-long-name-" + std::to_string(i);
+      ASSERT_TRUE(add_entry(g, *lf, n, *top, inode->mode()).ok()) << n;
+    }
+    std::set<std::string> removed;
+    uint64_t cookie = 0;
+    for (int round = 0; round < 100; round++) {
+      std::vector<std::pair<std::string, uint64_t>> batch;
+      ASSERT_TRUE(iterate(g, *lf, cookie, [&](const DirEntry& e) {
+                    if (e.name != "." && e.name != "..")
+                      batch.emplace_back(std::string(e.name), e.cookie);
+                    return batch.size() < 40;
+                  }).ok());
+      if (batch.empty())
+        break;
+      for (auto& [n, c] : batch) {
+        ASSERT_TRUE(remove_entry(g, *lf, n).ok()) << n;
+        removed.insert(n);
+      }
+      cookie = batch.back().second;
+    }
+    EXPECT_EQ(removed.size(), size_t{kNames});
+    EXPECT_TRUE(*is_empty(g, *lf));
+  }
+  ASSERT_TRUE(fs->close().ok());
+  EXPECT_EQ(testing::fsck(img_), 0);
+}
+
 TEST_F(DirTest, WritesRefusedReadOnly) {
   auto fs = testing::open_or_die(img_, Access::kReadOnly);
   ASSERT_TRUE(fs);

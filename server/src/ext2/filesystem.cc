@@ -44,17 +44,28 @@ constexpr uint32_t kIncompatSupported =
     EXT4_FEATURE_INCOMPAT_CASEFOLD;  // read-only, below
 
 // Features fine to read but not to write: names are hashed or encrypted
-// by rules the server doesn't implement, or block accounting differs.
+// by rules the server doesn't implement, block accounting differs, or
+// the feature keeps metadata the server does not maintain (EA value
+// inodes it would leak on unlink, quota usage it would leave stale).
+// orphan_file (on by default since e2fsprogs 1.47) is not here: fuse4fs
+// keeps its open-unlinked inodes on the old orphan list, which it
+// processes at mount, and never changes the orphan file, which stays
+// valid; an image whose orphan file has entries is refused read-write
+// (check_features) until e2fsck processes them.
 struct RoOnlyFeature {
   int (*has)(struct ext2_super_block*);
   const char* name;
 };
+// clang-format off
 constexpr RoOnlyFeature kReadOnlyFeatures[] = {
     {ext2fs_has_feature_encrypt, "encrypt"},
     {ext2fs_has_feature_casefold, "casefold"},
     {ext2fs_has_feature_bigalloc, "bigalloc"},
     {ext2fs_has_feature_verity, "verity"},
+    {ext2fs_has_feature_ea_inode, "ea_inode"},
+    {ext2fs_has_feature_quota, "quota"},
 };
+// clang-format on
 
 std::string feature_names(uint32_t incompat) {
   std::string out;
@@ -97,6 +108,12 @@ std::optional<OpenError> check_features(struct ext2_super_block* sb, bool rw) {
     if (ext2fs_has_feature_journal(sb) && sb->s_journal_inum == 0)
       return OpenError{OpenFailure::kUnsupported,
                        "external journals are not supported for writing (nor replayed)"};
+    // The old orphan list is processed at mount (mount_rw); the orphan
+    // file is not, so entries waiting there need e2fsck first.
+    if (ext2fs_has_feature_orphan_present(sb))
+      return OpenError{OpenFailure::kNeedsRecovery,
+                       "unlinked inodes are waiting in the orphan file; run e2fsck (or mount -o "
+                       "ro)"};
   }
   return std::nullopt;
 }
@@ -186,7 +203,7 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
   if (rw)
     flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
   ext2_filsys fs = nullptr;
-  long err = ext2fs_open2(path, nullptr, flags, 0, 0, unix_io_manager, &fs);
+  long err = ext2fs_open2(path, nullptr, flags, 0, 0, opts.io ? opts.io : unix_io_manager, &fs);
   if (err) {
     OpenFailure kind = classify(err);
     std::string reason = std::string(path) + ": " + describe(util::Error{err});
@@ -414,10 +431,13 @@ Result<void> Filesystem::close() {
       sb->s_state |= EXT2_VALID_FS;
     ext2fs_set_tstamp(sb, s_wtime, now().sec);
     ext2fs_mark_super_dirty(fs_);
-  } else {
+  } else if (opts_.access == Access::kReadOnly || state_ == OpState::kShutdown) {
     // Nothing may be written: don't let close flush a dirty superblock.
     fs_->flags &= ~EXT2_FLAG_DIRTY;
   }
+  // Remounted read-only by errors=remount-ro: what was changed before the
+  // error is written back (if the write-back at the error failed), with
+  // the superblock still saying "not clean" and "errors".
   keep_first(util::check(ext2fs_close_free(&fs_)));
   if (fs_) {
     ext2fs_free(fs_);

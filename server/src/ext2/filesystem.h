@@ -46,6 +46,9 @@ struct OpenOptions {
   // Read-only: mount without replaying a journal that needs recovery
   // (data may be stale).  Read-write mounts replay it (recover()).
   bool norecovery = false;
+  // The libext2fs I/O manager; nullptr: unix_io_manager.  Tests pass one
+  // that injects write failures.
+  io_manager io = nullptr;
 };
 
 // Why an image was refused.  The kinds map to distinct exit statuses.

@@ -41,4 +41,13 @@ int fsck(const std::string& image);
 
 std::unique_ptr<Filesystem> open_or_die(const std::string& image, Access access);
 
+// An I/O manager (OpenOptions::io) that passes everything to
+// unix_io_manager but fails chosen writes with EIO, to test error paths.
+io_manager fault_io_manager();
+// From now on, the @nth write (1 for the next) that covers filesystem
+// block @block fails, once.  Replaces an earlier plan.
+void fail_nth_write(blk64_t block, int nth);
+// No more failures; returns how many were injected since the last plan.
+int clear_write_faults();
+
 }  // namespace f4::ext2::testing

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "ext2/dir.h"
 #include "ext2/error.h"
 #include "fuse/nodeid.h"
 #include "fuse/request.h"
@@ -433,6 +434,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
             } else {
               // "." and ".." take no lookup reference (the kernel skips them).
               bool dot = it.name == "." || it.name == "..";
+              bool referenced = false;
               fuse_entry_param p{};
               if (dot) {
                 auto st = ops::getattr(g, it.ino);
@@ -440,17 +442,26 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
                   p.attr = *st;
                 p.attr.st_ino = it.ino.get();
               } else {
-                auto e = ops::make_entry(g, it.ino);
-                if (!e.ok()) {
-                  F4_WARN("readdirplus: skipping entry %s: %s", name.c_str(),
+                // An entry that cannot be served (a reserved inode, a free
+                // one) is listed as plain readdir lists it, without
+                // attributes (node id 0: the kernel makes no inode); a
+                // lookup of the name then fails with EUCLEAN.
+                auto checked = ext2::check_entry(g, ino_of(r, ino), it.name, it.ino);
+                auto e = checked.ok() ? ops::make_entry(g, it.ino)
+                                      : util::Result<ops::Entry>(util::fail(checked.error()));
+                if (e.ok()) {
+                  p = to_param(r.server(), *e);
+                  referenced = true;
+                } else {
+                  F4_WARN("readdirplus: entry %s without attributes: %s", name.c_str(),
                           ext2::describe(e.error()));
-                  return true;
+                  p.attr.st_ino = it.ino.get();
+                  p.attr.st_mode = it.type << 12;
                 }
-                p = to_param(r.server(), *e);
               }
               need = fuse_add_direntry_plus(req, buf.data() + used, room, name.c_str(), &p,
                                             static_cast<off_t>(it.cookie));
-              if (need > room && !dot)
+              if (need > room && referenced)
                 (void)g.refs().put(it.ino, 1);  // not sent: give the reference back
             }
             if (need > room)

@@ -45,10 +45,20 @@ Result<size_t> write(const Guard& g, InodeNum ino, ByteOffset off, std::span<con
 }
 
 Result<void> fsync(const Guard& g) {
-  if (g.state() != ext2::OpState::kWritable)
-    return {};
-  F4_CHECK(ext2fs_flush2(g.fs(), 0));
-  return {};
+  switch (g.state()) {
+    case ext2::OpState::kShutdown:
+      return util::fail_errno(EIO);
+    case ext2::OpState::kReadOnly:
+      if (g.owner().access() == ext2::Access::kReadOnly)
+        return {};  // mounted read-only: nothing was ever changed
+      // Remounted read-only by errors=: the changes made before the error
+      // are still to be written if the write-back then failed.
+      [[fallthrough]];
+    case ext2::OpState::kWritable:
+      F4_CHECK(ext2fs_flush2(g.fs(), 0));
+      return {};
+  }
+  return util::fail_errno(EIO);
 }
 
 }  // namespace f4::ops

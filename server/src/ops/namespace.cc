@@ -9,12 +9,15 @@
 
 #include <linux/fs.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
 #include "ext2/dir.h"
+#include "ext2/error.h"
 #include "ext2/file.h"
 #include "ext2/orphan.h"
+#include "util/log.h"
 
 namespace f4::ops {
 
@@ -86,19 +89,61 @@ Result<void> drop_link(const Guard& g, InodeNum ino) {
   return ext2::free_inode(g, ino);
 }
 
+// A directory's link count is 2 plus its subdirectories, as long as that
+// is at most kLinkMax.  Past it, with the dir_nlink feature, the count is
+// 1, meaning "too many to count" (ext4's rule, which e2fsck checks).
+uint16_t dir_links(uint64_t count) {
+  return count > kLinkMax ? 1 : static_cast<uint16_t>(count);
+}
+
+// Count the subdirectories of @dir (after an entry was removed) for a
+// directory whose link count is 1: it may have dropped back under
+// kLinkMax, and then e2fsck expects the exact count again.
+Result<uint16_t> recount_dir_links(const Guard& g, InodeNum dir) {
+  const bool typed = ext2fs_has_feature_filetype(g.fs()->super);
+  uint64_t subdirs = 0;
+  Result<void> inner;
+  F4_TRY_VOID(ext2::iterate(g, dir, 0, [&](const ext2::DirEntry& e) {
+    if (e.name == "." || e.name == "..")
+      return true;
+    if (typed) {
+      subdirs += e.file_type == EXT2_FT_DIR;
+      return true;
+    }
+    auto inode = ext2::read_inode(g, e.ino);
+    if (!inode.ok()) {
+      inner = util::fail(inode.error());
+      return false;
+    }
+    subdirs += inode->is_dir();
+    return true;
+  }));
+  F4_TRY_VOID(inner);
+  return dir_links(2 + subdirs);
+}
+
+// Add @delta to the link count of @ino (a directory gaining or losing a
+// subdirectory), following dir_links() for directories.
 Result<void> adjust_links(const Guard& g, InodeNum ino, int delta) {
   Inode inode = F4_TRY(ext2::read_inode(g, ino));
   int n = inode.links() + delta;
-  // A directory with more than kLinkMax subdirectories keeps 1 (dir_nlink).
-  if (inode.links() == 1 && inode.is_dir() && delta > 0)
-    n = 1;
-  if (n >= kLinkMax && inode.is_dir())
-    n = 1;
+  if (inode.is_dir() && inode.links() == 1)
+    n = delta > 0 ? 1 : F4_TRY(recount_dir_links(g, ino));
+  else if (inode.is_dir())
+    n = dir_links(static_cast<uint64_t>(std::max(n, 0)));
   inode.set_links(static_cast<uint16_t>(n < 0 ? 0 : n));
   Timespec t = ext2::now();
   inode.set_time(TimeField::kCtime, t);
   inode.set_time(TimeField::kMtime, t);
   return ext2::write_inode(g, ino, inode);
+}
+
+// EMLINK if @dir cannot take another subdirectory: without dir_nlink the
+// count must stay at most kLinkMax.
+Result<void> check_subdir_room(const Guard& g, const Inode& dir) {
+  if (!ext2fs_has_feature_dir_nlink(g.fs()->super) && dir.links() >= kLinkMax)
+    return util::fail_errno(EMLINK);
+  return {};
 }
 
 }  // namespace
@@ -135,13 +180,13 @@ Result<Entry> mkdir(const Guard& g, const Caller& c, InodeNum parent, std::strin
   F4_TRY_VOID(g.require_writable());
   Inode dir = F4_TRY(require_dir(g, parent));
   F4_TRY_VOID(require_absent(g, parent, name));
-  if (dir.links() >= kLinkMax - 1 && !ext2fs_has_feature_dir_nlink(g.fs()->super))
-    return util::fail_errno(EMLINK);
+  F4_TRY_VOID(check_subdir_room(g, dir));
   std::string n(name);
   if (n.size() > ext2::kNameMax)
     return util::fail_errno(ENAMETOOLONG);
   // ext2fs_mkdir allocates the inode and its first block (or inline data),
-  // links it and raises the parent's link count; then set owner and mode.
+  // links it and raises the parent's link count (a plain 16-bit increment:
+  // fixed below); then set owner and mode.
   ext2_ino_t ino = 0;
   F4_CHECK(ext2fs_new_inode(g.fs(), parent.get(), LINUX_S_IFDIR | 0755, nullptr, &ino));
   long err = ext2fs_mkdir(g.fs(), parent.get(), ino, n.c_str());
@@ -159,7 +204,11 @@ Result<Entry> mkdir(const Guard& g, const Caller& c, InodeNum parent, std::strin
     inode.set_time(f, t);
   F4_TRY_VOID(ext2::write_inode(g, InodeNum(ino), inode));
   F4_TRY_VOID(store_acls(g, InodeNum(ino), acls));
-  F4_TRY_VOID(touch(g, parent, true));
+  Inode pinode = F4_TRY(ext2::read_inode(g, parent));
+  pinode.set_links(dir.links() == 1 ? 1 : dir_links(uint64_t{dir.links()} + 1));
+  pinode.set_time(TimeField::kCtime, t);
+  pinode.set_time(TimeField::kMtime, t);
+  F4_TRY_VOID(ext2::write_inode(g, parent, pinode));
   return make_entry(g, InodeNum(ino));
 }
 
@@ -288,6 +337,16 @@ Result<void> check_not_below(const Guard& g, InodeNum dir, InodeNum ancestor) {
   return util::fail_errno(ELOOP);
 }
 
+// Put an entry changed by replace_entry() back after a later step
+// failed; if even that fails, e2fsck finds a link count to fix, no lost
+// name.
+void undo_replace(const Guard& g, InodeNum dir, std::string_view name, InodeNum ino,
+                  uint16_t mode) {
+  auto r = ext2::replace_entry(g, dir, name, ino, mode);
+  if (!r.ok())
+    F4_ERROR("rename: cannot restore entry for inode %u: %s", ino.get(), ext2::describe(r.error()));
+}
+
 }  // namespace
 
 Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, InodeNum newparent,
@@ -315,8 +374,11 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
     return {};  // same inode: POSIX says do nothing
 
   bool cross = parent != newparent;
-  if (src_inode.is_dir() && cross)
+  if (src_inode.is_dir() && cross) {
     F4_TRY_VOID(check_not_below(g, newparent, src));
+    if (!dst)
+      F4_TRY_VOID(check_subdir_room(g, F4_TRY(ext2::read_inode(g, newparent))));
+  }
 
   if (flags & RENAME_EXCHANGE) {
     if (!dst)
@@ -325,11 +387,14 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
     Inode dst_inode = F4_TRY(ext2::read_inode(g, other));
     if (dst_inode.is_dir() && cross)
       F4_TRY_VOID(check_not_below(g, parent, other));
-    // Swap the two entries: remove both names, add them back crossed.
-    F4_TRY_VOID(ext2::remove_entry(g, parent, name));
-    F4_TRY_VOID(ext2::remove_entry(g, newparent, newname));
-    F4_TRY_VOID(ext2::add_entry(g, parent, name, other, dst_inode.mode()));
-    F4_TRY_VOID(ext2::add_entry(g, newparent, newname, src, src_inode.mode()));
+    // Swap the two entries in place: nothing is removed, so both names
+    // exist at every step; if the second fails, the first is put back.
+    F4_TRY_VOID(ext2::replace_entry(g, parent, name, other, dst_inode.mode()));
+    auto second = ext2::replace_entry(g, newparent, newname, src, src_inode.mode());
+    if (!second.ok()) {
+      undo_replace(g, parent, name, src, src_inode.mode());
+      return second;
+    }
     if (cross) {
       if (src_inode.is_dir())
         F4_TRY_VOID(ext2::set_dotdot(g, src, newparent));
@@ -357,15 +422,32 @@ Result<void> rename(const Guard& g, InodeNum parent, std::string_view name, Inod
       return util::fail_errno(EISDIR);
     if (dst_inode.is_dir() && !F4_TRY(ext2::is_empty(g, *dst)))
       return util::fail_errno(ENOTEMPTY);
-    F4_TRY_VOID(ext2::remove_entry(g, newparent, newname));
+    // Point the target's entry at the source in place (no space needed),
+    // then remove the old name; if that fails, point it back.  The
+    // target loses its link only once the rename has happened.
+    F4_TRY_VOID(ext2::replace_entry(g, newparent, newname, src, src_inode.mode()));
+    auto removed = ext2::remove_entry(g, parent, name);
+    if (!removed.ok()) {
+      undo_replace(g, newparent, newname, *dst, dst_inode.mode());
+      return removed;
+    }
     if (dst_inode.is_dir())
       F4_TRY_VOID(adjust_links(g, newparent, -1));
     F4_TRY_VOID(drop_link(g, *dst));
+  } else {
+    // Add the new name before removing the old one: a failure (ENOSPC)
+    // then leaves the file reachable, under its old name if the removal
+    // fails.
+    F4_TRY_VOID(ext2::add_entry(g, newparent, newname, src, src_inode.mode()));
+    auto removed = ext2::remove_entry(g, parent, name);
+    if (!removed.ok()) {
+      auto undo = ext2::remove_entry(g, newparent, newname);
+      if (!undo.ok())
+        F4_ERROR("rename: cannot remove the new name after a failure: %s",
+                 ext2::describe(undo.error()));
+      return removed;
+    }
   }
-  // Add the new name before removing the old one: a failure (ENOSPC)
-  // then leaves the file reachable.
-  F4_TRY_VOID(ext2::add_entry(g, newparent, newname, src, src_inode.mode()));
-  F4_TRY_VOID(ext2::remove_entry(g, parent, name));
   if (src_inode.is_dir() && cross) {
     F4_TRY_VOID(ext2::set_dotdot(g, src, newparent));
     F4_TRY_VOID(adjust_links(g, parent, -1));

@@ -106,6 +106,9 @@ struct DirItem {
                                   std::span<char> buf);
 [[nodiscard]] Result<size_t> write(const Guard& g, InodeNum ino, ByteOffset off,
                                    std::span<const char> data);
+// Write back everything changed so far: also after errors=remount-ro made
+// the filesystem read-only (what was changed before the error); EIO after
+// errors=panic.
 [[nodiscard]] Result<void> fsync(const Guard& g);
 
 // space.cc

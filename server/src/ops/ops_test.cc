@@ -6,6 +6,10 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include <fstream>
+#include <iterator>
+#include <set>
+
 #include "ext2/dir.h"
 #include "ext2/test_image.h"
 
@@ -213,7 +217,210 @@ TEST_P(OpsTest, ReaddirListsEntries) {
   EXPECT_EQ(names.size(), 5u);
 }
 
+// A rename that fails part-way (an I/O error writing the directory
+// block, injected at each write in turn) loses no name: both names still
+// resolve, to the inodes they had before or, if it completed, after.
+TEST(RenameFaults, FailedRenameLosesNoName) {
+  for (unsigned flags : {0u, unsigned{RENAME_EXCHANGE}}) {
+    int completed = 0, failed = 0;
+    for (int nth = 1; nth <= 4; nth++) {
+      SCOPED_TRACE(::testing::Message() << "flags " << flags << ", write " << nth);
+      t::TempDir dir, content;
+      content.write_file("d/a", "source");
+      content.write_file("d/b", "target");
+      std::string img = t::make_image(dir, content.path(), {});
+      auto r = ext2::Filesystem::open(
+          {.path = img, .access = ext2::Access::kReadWrite, .io = t::fault_io_manager()});
+      ASSERT_TRUE(r.ok()) << r.error().reason;
+      auto& fs = *r;
+      {
+        auto g = fs->lock();
+        InodeNum d = *ext2::lookup(g, kRoot, "d");
+        InodeNum a = *ext2::lookup(g, d, "a"), b = *ext2::lookup(g, d, "b");
+        blk64_t dblk = 0;
+        ASSERT_EQ(ext2fs_bmap2(g.fs(), d.get(), nullptr, nullptr, 0, 0, nullptr, &dblk), 0);
+        t::fail_nth_write(dblk, nth);
+        auto res = rename(g, d, "a", d, "b", flags);
+        bool injected = t::clear_write_faults() > 0;
+        auto la = ext2::lookup(g, d, "a");
+        auto lb = ext2::lookup(g, d, "b");
+        ASSERT_TRUE(lb.ok()) << "the target name is gone";
+        if (res.ok()) {
+          completed++;
+          EXPECT_EQ(*lb, a);
+          if (flags)
+            EXPECT_EQ(*la, b);
+          else
+            EXPECT_EQ(la.error().raw, ENOENT);
+        } else {
+          failed++;
+          EXPECT_TRUE(injected);
+          ASSERT_TRUE(la.ok()) << "the source name is gone";
+          EXPECT_EQ(*la, a);
+          EXPECT_EQ(*lb, b);
+        }
+        char buf[16];
+        auto n = read(g, *lb, ByteOffset(0), buf);
+        ASSERT_TRUE(n.ok());
+        EXPECT_EQ(std::string(buf, *n), res.ok() ? "source" : "target");
+      }
+      ASSERT_TRUE(fs->close().ok());
+      EXPECT_EQ(t::fsck(img), 0);
+    }
+    EXPECT_GT(failed, 0);  // the faults did hit the rename
+    EXPECT_GT(completed, 0);
+  }
+}
+
+// errors=remount-ro refuses changes after the error but keeps the ones
+// made before it: the write-back at the error, or if that failed, fsync
+// and close, put them on disk.  Here the write-back at the error fails
+// (an I/O error on the group descriptors).
+TEST(ErrorsRemountRo, FsyncAndCloseWriteBackEarlierChanges) {
+  t::TempDir dir;
+  std::string img = t::make_image(dir, "", {});
+  auto r = ext2::Filesystem::open({.path = img,
+                                   .access = ext2::Access::kReadWrite,
+                                   .errors = ext2::ErrorPolicy::kRemountRo,
+                                   .io = t::fault_io_manager()});
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  auto& fs = *r;
+  Caller me{1000, 1000, 022};
+  // e2fsck -fn finds nothing to fix but the recorded error.
+  auto fsck_report = [&] {
+    std::string out = dir.path() + "/fsck.txt";
+    t::run("e2fsck -fn '" + img + "' > '" + out + "' 2>&1");
+    std::ifstream in(out);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  {
+    auto g = fs->lock();
+    for (int i = 0; i < 20; i++) {
+      auto e = mknod(g, me, kRoot, "f" + std::to_string(i), S_IFREG | 0644, 0);
+      ASSERT_TRUE(e.ok());
+      ASSERT_TRUE(write(g, e->ino, ByteOffset(0), std::string(100000, 'a' + i)).ok());
+      forget(g, e->ino, 1);
+    }
+    t::fail_nth_write(g.fs()->super->s_first_data_block + 1, 1);
+  }
+  fs->report_corruption(util::Error{EUCLEAN}, InodeNum(12), "test");
+  EXPECT_EQ(t::clear_write_faults(), 1);
+  {
+    auto g = fs->lock();
+    EXPECT_EQ(g.state(), ext2::OpState::kReadOnly);
+    EXPECT_EQ(mknod(g, me, kRoot, "late", S_IFREG | 0644, 0).error().raw, EROFS);
+    EXPECT_TRUE(fsync(g).ok());
+    std::string report = fsck_report();  // while still open: fsync wrote it
+    EXPECT_EQ(report.find("Fix?"), std::string::npos) << report;
+  }
+  ASSERT_TRUE(fs->close().ok());
+  std::string report = fsck_report();
+  EXPECT_EQ(report.find("Fix?"), std::string::npos) << report;
+  EXPECT_EQ(t::run("dumpe2fs -h '" + img + "' 2>/dev/null | grep -q 'FS Error count: *1'"), 0);
+  EXPECT_EQ(t::run("debugfs -R 'cat /f19' '" + img + "' 2>/dev/null | grep -q ttt"), 0);
+}
+
+// More than 65,000 subdirectories (EXT4_LINK_MAX): with dir_nlink the
+// parent's count becomes 1 and stays 1, without it mkdir fails with
+// EMLINK; it never wraps.  The count is set by hand rather than by making
+// 65,000 directories; removing the fakes' effect, rmdir recounts.
+TEST_P(OpsTest, SubdirectoryCountPastLinkMax) {
+  auto g = fs_->lock();
+  InodeNum d = ino(g, kRoot, "d");
+  auto set_links = [&](uint16_t n) {
+    ext2::Inode inode = *ext2::read_inode(g, d);
+    inode.set_links(n);
+    ASSERT_TRUE(ext2::write_inode(g, d, inode).ok());
+  };
+  auto links = [&] { return ext2::read_inode(g, d)->links(); };
+  const bool dir_nlink = ext2fs_has_feature_dir_nlink(g.fs()->super);
+  set_links(64999);
+  auto x = mkdir(g, me_, d, "x", 0755);
+  ASSERT_TRUE(x.ok());
+  forget(g, x->ino, 1);
+  EXPECT_EQ(links(), 65000);
+  auto y = mkdir(g, me_, d, "y", 0755);
+  if (!dir_nlink) {
+    EXPECT_EQ(y.error().raw, EMLINK);
+    EXPECT_EQ(rename(g, kRoot, "e", d, "e", 0).error().raw, EMLINK);
+    set_links(3);
+    return;
+  }
+  ASSERT_TRUE(y.ok());
+  forget(g, y->ino, 1);
+  EXPECT_EQ(links(), 1);
+  // 65535 + 1 must not wrap to 0 either.
+  set_links(65535);
+  auto z = mkdir(g, me_, d, "z", 0755);
+  ASSERT_TRUE(z.ok());
+  forget(g, z->ino, 1);
+  EXPECT_EQ(links(), 1);
+  ASSERT_TRUE(rename(g, kRoot, "e", d, "e", 0).ok());
+  EXPECT_EQ(links(), 1);
+  // Back under the limit: the exact count again (e2fsck checks it).
+  ASSERT_TRUE(rmdir(g, d, "z").ok());
+  EXPECT_EQ(links(), 5);  // ., .., x, y, e
+  set_links(1);
+  ASSERT_TRUE(rename(g, d, "e", kRoot, "e", 0).ok());
+  EXPECT_EQ(links(), 4);
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, OpsTest, ::testing::Values("ext2", "ext4"));
+
+// Entries planted by a corrupt (or hostile) image that point at the
+// filesystem's own inodes are refused, never served as files.
+TEST(ReservedInodes, EntriesForThemAreRefused) {
+  t::TempDir dir, content;
+  content.write_file("sub/f", "data");
+  content.write_file("eav", "an EA value");
+  std::string img = t::make_image(dir, content.path(), {});
+  auto fs = t::open_or_die(img, ext2::Access::kReadWrite);
+  ASSERT_TRUE(fs);
+  {
+    auto g = fs->lock();
+    // An EA value inode (as the ea_inode feature makes them, which is
+    // refused read-write): a file with the flag set by hand.
+    InodeNum eav = *ext2::lookup(g, kRoot, "eav");
+    ext2::Inode ea_inode = *ext2::read_inode(g, eav);
+    ea_inode.raw()->i_flags |= EXT4_EA_INODE_FL;
+    ASSERT_TRUE(ext2::write_inode(g, eav, ea_inode).ok());
+    const uint32_t ea_ino = eav.get();
+    const std::vector<std::pair<std::string, uint32_t>> bad = {
+        {"badblocks", EXT2_BAD_INO},   {"root-alias", EXT2_ROOT_INO}, {"resize", EXT2_RESIZE_INO},
+        {"journal", EXT2_JOURNAL_INO}, {"eleven-minus-one", 10},      {"ea-value", ea_ino},
+    };
+    InodeNum sub = *ext2::lookup(g, kRoot, "sub");
+    for (const auto& [name, i] : bad)
+      ASSERT_TRUE(ext2::add_entry(g, sub, name, InodeNum(i), LINUX_S_IFREG).ok()) << name;
+    for (const auto& [name, i] : bad) {
+      EXPECT_EQ(ext2::lookup(g, sub, name).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(ops::lookup(g, sub, name).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(unlink(g, sub, name).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(rename(g, sub, name, sub, "moved", 0).error().raw, EUCLEAN) << name;
+      EXPECT_EQ(rename(g, sub, "f", sub, name, 0).error().raw, EUCLEAN) << name;
+    }
+    // ".." of a top-level directory is the root, legitimately.
+    EXPECT_EQ(*ext2::lookup(g, sub, ".."), kRoot);
+    auto f = ops::lookup(g, sub, "f");
+    ASSERT_TRUE(f.ok());
+    forget(g, f->ino, 1);
+    // readdir still lists the names (rmdir sees a non-empty directory).
+    std::set<std::string> names;
+    ASSERT_TRUE(readdir(g, sub, 0, [&](const DirItem& it) {
+                  names.emplace(it.name);
+                  return true;
+                }).ok());
+    EXPECT_EQ(names.size(), bad.size() + 3);
+    EXPECT_EQ(rmdir(g, kRoot, "sub").error().raw, ENOTEMPTY);
+    EXPECT_EQ(ops::lookup(g, kRoot, "eav").error().raw, EUCLEAN);
+    for (const auto& [name, i] : bad)
+      ASSERT_TRUE(ext2::remove_entry(g, sub, name).ok()) << name;
+    ea_inode.raw()->i_flags &= ~EXT4_EA_INODE_FL;
+    ASSERT_TRUE(ext2::write_inode(g, eav, ea_inode).ok());
+  }
+  ASSERT_TRUE(fs->close().ok());
+  EXPECT_EQ(t::fsck(img), 0);
+}
 
 }  // namespace
 }  // namespace f4::ops

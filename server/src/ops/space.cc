@@ -140,6 +140,30 @@ Result<uint64_t> seek_in_blockmap(const Guard& g, const Inode& inode, uint64_t p
   return std::min<uint64_t>(size, std::max<uint64_t>(pos, *b * bs));
 }
 
+// The block work of fallocate() on @inode (in memory: the caller writes
+// it back, also on failure).
+Result<void> change_blocks(const Guard& g, InodeNum ino, Inode& inode, int mode, uint64_t start,
+                           uint64_t end) {
+  const uint64_t bs = g.fs()->blocksize;
+  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+    // Nothing past EOF to punch; zero-range may extend the file below.
+    uint64_t zero_end = (mode & FALLOC_FL_PUNCH_HOLE) ? std::min(end, inode.size()) : end;
+    if (start < zero_end) {
+      blk64_t first = 0, count = 0;
+      F4_TRY_VOID(zero_edges(g, ino, inode, start, zero_end, &first, &count));
+      if (count)
+        F4_TRY_VOID(punch(g, ino, inode, first, first + count - 1));
+    }
+  }
+  if (!(mode & FALLOC_FL_PUNCH_HOLE)) {
+    // Allocation and zero-range: every block touching the range.
+    blk64_t first = start / bs;
+    blk64_t last = (end - 1) / bs;
+    F4_TRY_VOID(allocate(g, ino, inode, first, last - first + 1));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> fallocate(const Guard& g, InodeNum ino, int mode, ByteOffset off, ByteLen len) {
@@ -167,22 +191,17 @@ Result<void> fallocate(const Guard& g, InodeNum ino, int mode, ByteOffset off, B
   if (!(mode & FALLOC_FL_PUNCH_HOLE) && !uses_extents(inode))
     return util::fail_errno(EOPNOTSUPP);
 
-  const uint64_t bs = g.fs()->blocksize;
-  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
-    // Nothing past EOF to punch; zero-range may extend the file below.
-    uint64_t zero_end = (mode & FALLOC_FL_PUNCH_HOLE) ? std::min(end, inode.size()) : end;
-    if (start < zero_end) {
-      blk64_t first = 0, count = 0;
-      F4_TRY_VOID(zero_edges(g, ino, inode, start, zero_end, &first, &count));
-      if (count)
-        F4_TRY_VOID(punch(g, ino, inode, first, first + count - 1));
-    }
-  }
-  if (!(mode & FALLOC_FL_PUNCH_HOLE)) {
-    // Allocation and zero-range: every block touching the range.
-    blk64_t first = start / bs;
-    blk64_t last = (end - 1) / bs;
-    F4_TRY_VOID(allocate(g, ino, inode, first, last - first + 1));
+  auto changed = change_blocks(g, ino, inode, mode, start, end);
+  if (!changed.ok()) {
+    // Blocks already allocated or freed are in the bitmaps and in the
+    // in-memory inode (i_blocks, and the extent root in i_block): write
+    // it, or the two disagree on disk.  The blocks allocated before the
+    // failure (ENOSPC) stay, past EOF like KEEP_SIZE ones, as in ext4.
+    auto w = ext2::write_inode(g, ino, inode);
+    if (!w.ok())
+      F4_ERROR("fallocate: cannot write inode %u after a failure: %s", ino.get(),
+               ext2::describe(w.error()));
+    return changed;
   }
   if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode.size())
     F4_TRY_VOID(ext2::set_size_field(g, inode, ByteLen(end)));
