@@ -42,18 +42,20 @@ class TapTest(unittest.TestCase):
 
 class ConsoleTest(unittest.TestCase):
     def test_clean_boot(self) -> None:
-        text = "lab: guest up\nfuse: init (API version 7.41)\nlab: command exited with status 0\n"
+        text = ("lab: guest up\n[    0.912345] fuse: init (API version 7.41)\n"
+                "lab: command exited with status 0\n")
         self.assertEqual(console.scan(text), [])
 
     def test_each_problem_kind(self) -> None:
         cases = {
-            "panic": "[ 3.1] Kernel panic - not syncing: sysrq triggered crash",
-            "oops": "[ 2.0] BUG: kernel NULL pointer dereference, address: 0000000000000008",
-            "warning": "[ 2.0] WARNING: CPU: 1 PID: 77 at fs/inode.c:417 iput+0x1/0x2",
-            "hung task": "INFO: task umount:120 blocked for more than 120 seconds.",
-            "leak": "VFS: Busy inodes after unmount of vdb (fuse_iomap)",
+            "panic": "[    3.100000] Kernel panic - not syncing: sysrq triggered crash",
+            "oops": "[    2.000000] BUG: kernel NULL pointer dereference, address: 08",
+            "warning": "[    2.000000] WARNING: CPU: 1 PID: 77 at fs/inode.c:417 iput+0x1",
+            "hung task": "[  243.000001] INFO: task umount:120 blocked for more than 120 seconds.",
+            "leak": "[   10.500000] VFS: Busy inodes after unmount of vdb (fuse_iomap)",
             "initrd": "lab-initrd: FATAL: cannot mount the root disk /dev/vda",
-            "lockdep": "WARNING: possible circular locking dependency detected",
+            "lockdep": "[    5.000000] WARNING: possible circular locking dependency detected",
+            "sanitizer": "[    7.123456] ODEBUG: free active (active state 0) object: ffff",
         }
         for kind, line in cases.items():
             with self.subTest(kind=kind):
@@ -61,6 +63,29 @@ class ConsoleTest(unittest.TestCase):
                 self.assertEqual(len(found), 1)
                 # lockdep reports open with "WARNING:" too; either name is a failure
                 self.assertIn(found[0].kind, (kind, "warning"))
+
+    def test_kasan_and_lockdep_reports(self) -> None:
+        text = ("[   12.000001] BUG: KASAN: slab-use-after-free in fim_iget+0x1/0x2\n"
+                "[   13.000001] WARNING: suspicious RCU usage\n"
+                "[   14.000001] WARNING: bad unlock balance detected!\n")
+        self.assertEqual(len(console.scan(text)), 3)
+
+    def test_guest_output_is_not_a_kernel_record(self) -> None:
+        # lab-init's echo of the command and the command's own output
+        text = ("lab: running: sh -c 'echo Oops; echo WARNING: CPU: 0 PID: 1 at x'\n"
+                "Oops\nWARNING: CPU: 0 PID: 1 at x\nBUG: KASAN: not really\n"
+                "INFO: task x:1 blocked for more than 120 seconds.\n")
+        self.assertEqual(console.scan(text), [])
+
+    def test_record_after_user_output_on_one_line(self) -> None:
+        # the console interleaves: user text, then a kernel record, one line
+        line = "partial output[   20.000001] BUG: KASAN: use-after-free in x\n"
+        found = console.scan(line)
+        self.assertEqual(len(found), 1)
+        self.assertTrue(found[0].line.startswith("[   20.000001] BUG: KASAN"))
+
+    def test_initrd_marker_only_at_line_start(self) -> None:
+        self.assertEqual(console.scan("lab: running: echo lab-initrd: FATAL: no\n"), [])
 
 
 class CpioTest(unittest.TestCase):
