@@ -103,6 +103,13 @@ def cmd_kunit(args: argparse.Namespace) -> int:
     return kunit.run_kunit(rebuild_kernel=args.rebuild_kernel, filter_glob=args.filter)
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from . import fuzz
+
+    return fuzz.run_fuzz(args.kernel, args.iterations, args.seed, args.duration,
+                         args.threads, args.keep_going)
+
+
 def _vm_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("virtual machine")
     g.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
@@ -254,6 +261,30 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--filter", default="", metavar="GLOB",
                    help="only run suites matching GLOB (kunit.filter_glob)")
     s.set_defaults(func=cmd_kunit)
+
+    s = sub.add_parser("fuzz", help="fuzz the module's protocol handling in a VM",
+                       description="Boot a VM and run "
+                       "tests/vm/fuzz_server.py: each iteration mounts fuse_iomap, "
+                       "answers its requests with seed-driven mutated replies and "
+                       "notifications while a multi-threaded workload runs, and checks "
+                       "that the kernel survives (no oops, BUG, WARN, lockdep report or "
+                       "hang; the module unloads at the end).  Builds the module for "
+                       "the kernel first.  A failure prints the seed that reproduces "
+                       "it (--seed S --iterations 1).")
+    s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
+                   help="kernel to boot (default: trixie)")
+    s.add_argument("--iterations", type=int, default=20, metavar="N",
+                   help="mounts to fuzz, one seed each (default: 20)")
+    s.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="seed of the first iteration; the others follow it "
+                        "(default: from the clock)")
+    s.add_argument("--duration", type=float, default=3.0, metavar="SEC",
+                   help="seconds of workload per iteration (default: 3)")
+    s.add_argument("--threads", type=int, default=4, metavar="T",
+                   help="workload threads (default: 4)")
+    s.add_argument("--keep-going", action="store_true",
+                   help="go on after an iteration that failed without a kernel report")
+    s.set_defaults(func=cmd_fuzz)
     return p
 
 

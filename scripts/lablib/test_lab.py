@@ -10,7 +10,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from lablib import config, console, initrd, tap, util, vm
+from lablib import config, console, fuzz, initrd, tap, util, vm
 
 DATA = Path(__file__).parent / "test_data"
 
@@ -182,6 +182,25 @@ class UtilTest(unittest.TestCase):
         env = {k: v for k, v in os.environ.items() if k != "FUSE_IOMAP_LAB_TCG"}
         with mock.patch.dict(os.environ, env, clear=True):
             self.assertEqual(vm.tcg_threading(), "single")
+
+
+
+class FuzzTest(unittest.TestCase):
+    def test_problem_is_blamed_on_the_running_seed(self) -> None:
+        text = ("[    5.000000] fuzz: seed 41 begin\n[    6.000000] fuzz: seed 41 end\n"
+                "[    6.100000] fuzz: seed 42 begin\n"
+                "lab: echo of fuzz: seed 99 begin\n"
+                "[    7.000000] BUG: KASAN: slab-use-after-free in fim_iget\n")
+        self.assertEqual(fuzz.seed_of_first_problem(text), 42)
+
+    def test_no_problem_no_seed(self) -> None:
+        self.assertIsNone(fuzz.seed_of_first_problem("[    5.000000] fuzz: seed 1 begin\n"))
+
+    def test_guest_command(self) -> None:
+        self.assertEqual(fuzz.guest_argv(3, 7, 2.0, 4, False),
+                         ["python3", "tests/vm/fuzz_server.py", "--iterations", "3", "--seed",
+                          "7", "--duration", "2.0", "--threads", "4"])
+        self.assertGreater(fuzz.timeout_for(12, 3.0), 12 * 3)
 
 
 if __name__ == "__main__":
