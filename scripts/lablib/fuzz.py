@@ -15,7 +15,7 @@ import re
 import time
 from pathlib import Path
 
-from . import build, console, vm
+from . import build, console, debugkernel, vm
 from .util import LabError, progress
 
 GUEST = "tests/vm/fuzz_server.py"
@@ -61,7 +61,10 @@ def run_fuzz(kernel: str, iterations: int, seed: int | None, duration: float,
     if seed is None:
         seed = int(time.time()) % 1_000_000 * 1000
     if build_module:
-        build.build(kernel)
+        if kernel == debugkernel.NAME:
+            debugkernel.build_module()
+        else:
+            build.build(kernel)
     progress(f"fuzz: {iterations} iteration(s) on {kernel}, seeds {seed}.."
              f"{seed + iterations - 1}")
     start = time.monotonic()

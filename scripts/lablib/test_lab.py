@@ -10,7 +10,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from lablib import config, console, fuzz, initrd, tap, util, vm
+from lablib import config, console, debugkernel, fuzz, initrd, tap, util, vm
 
 DATA = Path(__file__).parent / "test_data"
 
@@ -183,6 +183,27 @@ class UtilTest(unittest.TestCase):
         with mock.patch.dict(os.environ, env, clear=True):
             self.assertEqual(vm.tcg_threading(), "single")
 
+
+class DebugKernelTest(unittest.TestCase):
+    def test_fragment_parsing(self) -> None:
+        text = ("# comment\nCONFIG_KASAN=y\n# CONFIG_LOCALVERSION_AUTO is not set\n"
+                'CONFIG_LOCALVERSION="-x"\n')
+        self.assertEqual(debugkernel.fragment_options(text), {
+            "CONFIG_KASAN": "y", "CONFIG_LOCALVERSION_AUTO": "n",
+            "CONFIG_LOCALVERSION": '"-x"'})
+
+    def test_lost_options_are_named(self) -> None:
+        wanted = {"CONFIG_KASAN": "y", "CONFIG_LKDTM": "y", "CONFIG_FOO": "n"}
+        dotconfig = "CONFIG_KASAN=y\n# CONFIG_LKDTM is not set\n"
+        self.assertEqual(debugkernel.config_mismatches(wanted, dotconfig),
+                         ["CONFIG_LKDTM=y (got n)"])
+
+    def test_the_fragment_asks_for_the_checkers(self) -> None:
+        opts = debugkernel.fragment_options(debugkernel.FRAGMENT.read_text())
+        for name in ("KASAN", "KFENCE", "PROVE_LOCKING", "DEBUG_ATOMIC_SLEEP",
+                     "DEBUG_OBJECTS", "FUSE_FS", "EXT4_FS", "9P_FS", "VIRTIO_BLK",
+                     "BLK_DEV_LOOP", "MODULES", "PRINTK_TIME"):
+            self.assertEqual(opts.get(f"CONFIG_{name}"), "y", name)
 
 
 class FuzzTest(unittest.TestCase):
