@@ -89,6 +89,8 @@ def qemu_argv(spec: RunSpec, img: image.Image, initrd: Path, rundir: Path,
     append = ["console=ttyS0", "root=/dev/vda", "rw", "loglevel=5", "panic=-1",
               "oops=panic", "mitigations=off", "tsc=reliable", f"lab.kernel={spec.kernel}",
               f"lab.mode={mode}"]
+    if spec.kernel == debugkernel.NAME:
+        append += debugkernel.CMDLINE
     if spec.append:
         append += shlex.split(spec.append)
     argv = ["qemu-system-x86_64", "-machine", "q35",
