@@ -64,7 +64,7 @@ def depmod_fingerprint(kos: list[Path]) -> str:
     return h.hexdigest()
 
 
-def _publish(mnt: Path, kver: str, kos: list[Path] | None) -> list[Path]:
+def publish(mnt: Path, kver: str, kos: list[Path] | None) -> list[Path]:
     """Publish the built modules for the VM, with ready module indexes.
 
     The guest copies <cache>/out/<kver>/ over its root, so the output is a
@@ -135,7 +135,7 @@ def build(kernel_name: str, dkms: bool = False, make_args: list[str] | None = No
                 kos = sorted(src.glob("*.ko"))
                 if not kos:
                     raise LabError(f"the build produced no .ko in {src}")
-                kos = _publish(mnt, img.kver, kos)
+                kos = publish(mnt, img.kver, kos)
         else:
             progress(f"dkms build and install of fuse_iomap for {kernel_name} ({img.kver})")
             with tempfile.TemporaryDirectory(dir=work) as tmp:
@@ -144,7 +144,7 @@ def build(kernel_name: str, dkms: bool = False, make_args: list[str] | None = No
                     dest = mnt / "usr/lib/modules" / img.kver / "updates/dkms"
                     if not list(dest.glob("fuse_iomap.ko*")):
                         raise LabError(f"dkms reported success but installed no module in {dest}")
-                    kos = _publish(mnt, img.kver, None)
+                    kos = publish(mnt, img.kver, None)
             progress(f"dkms installed {', '.join(k.name for k in kos)} for {img.kver} "
                      f"in {time.monotonic() - start:.1f} s")
             return

@@ -11,10 +11,22 @@ from . import config, util
 from .util import LabError, progress
 
 KERNEL_CHOICES = sorted(config.KERNELS)
+# Debian's kernels plus the lab's debug kernel (scripts/lablib/debugkernel.py),
+# which "all" leaves out: it is a tool for finding bugs, not a target.
+DEBUG = "debug"
+BOOT_CHOICES = KERNEL_CHOICES + [DEBUG]
 
 
 def _kernels(arg: str) -> list[str]:
     return KERNEL_CHOICES if arg == "all" else [arg]
+
+
+def _no_debug_kernel(kernel: str, what: str) -> None:
+    if kernel == DEBUG:
+        raise LabError(f"{what} refuses the debug kernel: KASAN, lockdep and the other "
+                       "checkers make it several times slower and change its timing, so "
+                       "its numbers mean nothing; use --kernel trixie or sid, and "
+                       "`lab run --kernel debug` or `lab fuzz` to hunt bugs")
 
 
 def cmd_image(args: argparse.Namespace) -> int:
@@ -33,7 +45,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     if args.part in ("module", "all"):
         for k in _kernels(args.kernel):
-            build.build(k, dkms=args.dkms, make_args=args.make_args)
+            if k == DEBUG:
+                from . import debugkernel
+
+                if args.dkms:
+                    raise LabError("--dkms needs a packaged kernel; the debug kernel is "
+                                   "built with plain Kbuild (drop --dkms)")
+                debugkernel.build_module(args.make_args)
+            else:
+                build.build(k, dkms=args.dkms, make_args=args.make_args)
     # Userspace is built once, for the trixie userspace the VM boots.
     if args.part in ("libfuse", "all"):
         libfuse.build()
@@ -56,6 +76,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_shell(args: argparse.Namespace) -> int:
     from . import vm
 
+    if args.kernel == DEBUG:
+        progress("warning: the debug kernel runs the checkers (KASAN, lockdep, ...): "
+                 "expect it to be several times slower; timings in this shell mean nothing")
     return vm.run_vm(vm.RunSpec(
         kernel=args.kernel, argv=[], disks=args.disk, timeout=0, mem_mb=args.mem,
         smp=args.smp, append=args.append, keep_disks=args.keep_disks, interactive=True))
@@ -83,6 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
+    _no_debug_kernel(args.kernel, "lab bench")
     return bench.run_bench(args.kernel, args.runtime, args.size, args.only)
 
 
@@ -91,6 +115,7 @@ def cmd_fstests(args: argparse.Namespace) -> int:
 
     from . import fstests
 
+    _no_debug_kernel(args.kernel, "lab fstests")
     return fstests.run_fstests(
         Path(args.fstests), args.section, args.kernel, args.tests, args.group, args.range,
         args.section_timeout, args.disk, Path(args.results) if args.results else None,
@@ -109,10 +134,19 @@ def cmd_imgfuzz(args: argparse.Namespace) -> int:
     return server.fuzz(args.seed, args.first, args.cases)
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from . import fuzz
+
+    return fuzz.run_fuzz(args.kernel, args.iterations, args.seed, args.duration,
+                         args.threads, args.keep_going)
+
+
 def _vm_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("virtual machine")
-    g.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
-                   help="Debian kernel to boot (default: trixie)")
+    g.add_argument("--kernel", choices=BOOT_CHOICES, default="trixie",
+                   help="kernel to boot: Debian's trixie or sid, or the lab's debug "
+                        "kernel (KASAN, lockdep; built by `lab build --kernel debug`) "
+                        "(default: trixie)")
     g.add_argument("--disk", action="append", default=[], metavar="SIZE",
                    help="add an empty scratch disk of SIZE (e.g. 2G); repeat for more; "
                         "they appear as /dev/vdb, /dev/vdc, ... and in $LAB_DISKS")
@@ -152,8 +186,10 @@ def parser() -> argparse.ArgumentParser:
                        "fuse4fs (server/) for the trixie userspace.  Plain Kbuild by default (incremental, seconds); "
                        "--dkms goes through dkms add/build/install as a user's machine "
                        "would.")
-    s.add_argument("--kernel", choices=KERNEL_CHOICES + ["all"], default="all",
-                   help="target kernel (default: all)")
+    s.add_argument("--kernel", choices=BOOT_CHOICES + ["all"], default="all",
+                   help="target kernel; debug builds the lab's debug kernel (cached) "
+                        "and the module against it; all means trixie and sid "
+                        "(default: all)")
     s.add_argument("--dkms", action="store_true",
                    help="build and install through dkms (in a throwaway overlay)")
     s.add_argument("--part", choices=("module", "libfuse", "server", "all"), default="all",
@@ -205,8 +241,9 @@ def parser() -> argparse.ArgumentParser:
                        "e2fsck -fn's verdict after each unmount; fio's JSON stays in the "
                        "run directory (out/bench/).  Under TCG on a shared machine the "
                        "numbers are noisy and are not disk speeds.")
-    s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
-                   help="Debian kernel to boot (default: trixie)")
+    s.add_argument("--kernel", choices=BOOT_CHOICES, default="trixie",
+                   help="Debian kernel to boot; the debug kernel is refused "
+                        "(default: trixie)")
     s.add_argument("--runtime", type=int, default=20, metavar="S",
                    help="seconds per fio job (default: 20)")
     s.add_argument("--size", default="64m", metavar="SIZE",
@@ -232,8 +269,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--section", action="append", default=[], metavar="S",
                    help="a section of fstests-config/local.config; repeat for more "
                         "(default: ext4, fuse2fs, fuse4fs)")
-    s.add_argument("--kernel", choices=KERNEL_CHOICES, default="trixie",
-                   help="Debian kernel to boot (default: trixie)")
+    s.add_argument("--kernel", choices=BOOT_CHOICES, default="trixie",
+                   help="Debian kernel to boot; the debug kernel is refused "
+                        "(default: trixie)")
     s.add_argument("-g", "--group", metavar="GROUP",
                    help="run fstests' GROUP (./check -g GROUP), or with --range part of it")
     s.add_argument("--range", metavar="FIRST-LAST",
@@ -272,6 +310,30 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--cases", type=int, default=10000, metavar="N",
                    help="number of cases (default: 10000)")
     s.set_defaults(func=cmd_imgfuzz)
+
+    s = sub.add_parser("fuzz", help="fuzz the module's protocol handling in a VM",
+                       description="Boot a VM (the debug kernel by default) and run "
+                       "tests/vm/fuzz_server.py: each iteration mounts fuse_iomap, "
+                       "answers its requests with seed-driven mutated replies and "
+                       "notifications while a multi-threaded workload runs, and checks "
+                       "that the kernel survives (no KASAN, lockdep, WARN, oops or "
+                       "hang; the module unloads at the end).  Builds the module for "
+                       "the kernel first.  A failure prints the seed that reproduces "
+                       "it (--seed S --iterations 1).")
+    s.add_argument("--kernel", choices=BOOT_CHOICES, default=DEBUG,
+                   help="kernel to boot (default: debug)")
+    s.add_argument("--iterations", type=int, default=20, metavar="N",
+                   help="mounts to fuzz, one seed each (default: 20)")
+    s.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="seed of the first iteration; the others follow it "
+                        "(default: from the clock)")
+    s.add_argument("--duration", type=float, default=3.0, metavar="SEC",
+                   help="seconds of workload per iteration (default: 3)")
+    s.add_argument("--threads", type=int, default=4, metavar="T",
+                   help="workload threads (default: 4)")
+    s.add_argument("--keep-going", action="store_true",
+                   help="go on after an iteration that failed without a kernel report")
+    s.set_defaults(func=cmd_fuzz)
     return p
 
 

@@ -85,23 +85,26 @@ def module_load_order(root: Path, kver: str, names: tuple[str, ...]) -> list[Pat
     return paths
 
 
-def initrd_path(kver: str, dest_dir: Path) -> Path:
+def initrd_path(kver: str, dest_dir: Path,
+                modules: tuple[str, ...] = config.INITRD_MODULES) -> Path:
     """Where the initrd for @kver and the current init script lives."""
-    key = hashlib.sha256(INIT.read_bytes() + kver.encode() + repr(config.INITRD_MODULES).encode())
+    key = hashlib.sha256(INIT.read_bytes() + kver.encode() + repr(modules).encode())
     return dest_dir / f"initrd-{key.hexdigest()[:12]}.gz"
 
 
-def build_initrd(modules_root: Path, busybox_root: Path, kver: str, dest_dir: Path) -> Path:
+def build_initrd(modules_root: Path, busybox_root: Path, kver: str, dest_dir: Path,
+                 modules: tuple[str, ...] = config.INITRD_MODULES) -> Path:
     """Build (or reuse) the initrd for @kver; returns its path.
 
     Keyed by the init script and the kernel version, so editing
-    scripts/guest/initrd-init takes effect on the next run.
+    scripts/guest/initrd-init takes effect on the next run.  @modules are
+    the modules to load (none for a kernel that has them built in).
     """
     init = INIT.read_bytes()
-    dest = initrd_path(kver, dest_dir)
+    dest = initrd_path(kver, dest_dir, modules)
     if dest.exists():
         return dest
-    order = module_load_order(modules_root, kver, config.INITRD_MODULES)
+    order = module_load_order(modules_root, kver, modules) if modules else []
     buf = io.BytesIO()
     cpio = CpioWriter(buf)
     for d in ("bin", "dev", "proc", "sys", "newroot", "lib", "lib/modules"):
@@ -115,7 +118,7 @@ def build_initrd(modules_root: Path, busybox_root: Path, kver: str, dest_dir: Pa
         name = p.name.split(".ko")[0] + ".ko"
         cpio.file(f"lib/modules/{name}", decompress_module(host))
         names.append(name)
-    cpio.file("modules.order", ("\n".join(names) + "\n").encode())
+    cpio.file("modules.order", "".join(n + "\n" for n in names).encode())
     cpio.close()
     tmp = dest.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(buf.getvalue(), compresslevel=1))

@@ -10,7 +10,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from lablib import config, console, initrd, tap, util, vm
+from lablib import config, console, debugkernel, fuzz, initrd, tap, util, vm
 
 DATA = Path(__file__).parent / "test_data"
 
@@ -42,18 +42,20 @@ class TapTest(unittest.TestCase):
 
 class ConsoleTest(unittest.TestCase):
     def test_clean_boot(self) -> None:
-        text = "lab: guest up\nfuse: init (API version 7.41)\nlab: command exited with status 0\n"
+        text = ("lab: guest up\n[    0.912345] fuse: init (API version 7.41)\n"
+                "lab: command exited with status 0\n")
         self.assertEqual(console.scan(text), [])
 
     def test_each_problem_kind(self) -> None:
         cases = {
-            "panic": "[ 3.1] Kernel panic - not syncing: sysrq triggered crash",
-            "oops": "[ 2.0] BUG: kernel NULL pointer dereference, address: 0000000000000008",
-            "warning": "[ 2.0] WARNING: CPU: 1 PID: 77 at fs/inode.c:417 iput+0x1/0x2",
-            "hung task": "INFO: task umount:120 blocked for more than 120 seconds.",
-            "leak": "VFS: Busy inodes after unmount of vdb (fuse_iomap)",
+            "panic": "[    3.100000] Kernel panic - not syncing: sysrq triggered crash",
+            "oops": "[    2.000000] BUG: kernel NULL pointer dereference, address: 08",
+            "warning": "[    2.000000] WARNING: CPU: 1 PID: 77 at fs/inode.c:417 iput+0x1",
+            "hung task": "[  243.000001] INFO: task umount:120 blocked for more than 120 seconds.",
+            "leak": "[   10.500000] VFS: Busy inodes after unmount of vdb (fuse_iomap)",
             "initrd": "lab-initrd: FATAL: cannot mount the root disk /dev/vda",
-            "lockdep": "WARNING: possible circular locking dependency detected",
+            "lockdep": "[    5.000000] WARNING: possible circular locking dependency detected",
+            "sanitizer": "[    7.123456] ODEBUG: free active (active state 0) object: ffff",
         }
         for kind, line in cases.items():
             with self.subTest(kind=kind):
@@ -61,6 +63,29 @@ class ConsoleTest(unittest.TestCase):
                 self.assertEqual(len(found), 1)
                 # lockdep reports open with "WARNING:" too; either name is a failure
                 self.assertIn(found[0].kind, (kind, "warning"))
+
+    def test_kasan_and_lockdep_reports(self) -> None:
+        text = ("[   12.000001] BUG: KASAN: slab-use-after-free in fim_iget+0x1/0x2\n"
+                "[   13.000001] WARNING: suspicious RCU usage\n"
+                "[   14.000001] WARNING: bad unlock balance detected!\n")
+        self.assertEqual(len(console.scan(text)), 3)
+
+    def test_guest_output_is_not_a_kernel_record(self) -> None:
+        # lab-init's echo of the command and the command's own output
+        text = ("lab: running: sh -c 'echo Oops; echo WARNING: CPU: 0 PID: 1 at x'\n"
+                "Oops\nWARNING: CPU: 0 PID: 1 at x\nBUG: KASAN: not really\n"
+                "INFO: task x:1 blocked for more than 120 seconds.\n")
+        self.assertEqual(console.scan(text), [])
+
+    def test_record_after_user_output_on_one_line(self) -> None:
+        # the console interleaves: user text, then a kernel record, one line
+        line = "partial output[   20.000001] BUG: KASAN: use-after-free in x\n"
+        found = console.scan(line)
+        self.assertEqual(len(found), 1)
+        self.assertTrue(found[0].line.startswith("[   20.000001] BUG: KASAN"))
+
+    def test_initrd_marker_only_at_line_start(self) -> None:
+        self.assertEqual(console.scan("lab: running: echo lab-initrd: FATAL: no\n"), [])
 
 
 class CpioTest(unittest.TestCase):
@@ -157,6 +182,46 @@ class UtilTest(unittest.TestCase):
         env = {k: v for k, v in os.environ.items() if k != "FUSE_IOMAP_LAB_TCG"}
         with mock.patch.dict(os.environ, env, clear=True):
             self.assertEqual(vm.tcg_threading(), "single")
+
+
+class DebugKernelTest(unittest.TestCase):
+    def test_fragment_parsing(self) -> None:
+        text = ("# comment\nCONFIG_KASAN=y\n# CONFIG_LOCALVERSION_AUTO is not set\n"
+                'CONFIG_LOCALVERSION="-x"\n')
+        self.assertEqual(debugkernel.fragment_options(text), {
+            "CONFIG_KASAN": "y", "CONFIG_LOCALVERSION_AUTO": "n",
+            "CONFIG_LOCALVERSION": '"-x"'})
+
+    def test_lost_options_are_named(self) -> None:
+        wanted = {"CONFIG_KASAN": "y", "CONFIG_LKDTM": "y", "CONFIG_FOO": "n"}
+        dotconfig = "CONFIG_KASAN=y\n# CONFIG_LKDTM is not set\n"
+        self.assertEqual(debugkernel.config_mismatches(wanted, dotconfig),
+                         ["CONFIG_LKDTM=y (got n)"])
+
+    def test_the_fragment_asks_for_the_checkers(self) -> None:
+        opts = debugkernel.fragment_options(debugkernel.FRAGMENT.read_text())
+        for name in ("KASAN", "KFENCE", "PROVE_LOCKING", "DEBUG_ATOMIC_SLEEP",
+                     "DEBUG_OBJECTS", "FUSE_FS", "EXT4_FS", "9P_FS", "VIRTIO_BLK",
+                     "BLK_DEV_LOOP", "MODULES", "PRINTK_TIME"):
+            self.assertEqual(opts.get(f"CONFIG_{name}"), "y", name)
+
+
+class FuzzTest(unittest.TestCase):
+    def test_problem_is_blamed_on_the_running_seed(self) -> None:
+        text = ("[    5.000000] fuzz: seed 41 begin\n[    6.000000] fuzz: seed 41 end\n"
+                "[    6.100000] fuzz: seed 42 begin\n"
+                "lab: echo of fuzz: seed 99 begin\n"
+                "[    7.000000] BUG: KASAN: slab-use-after-free in fim_iget\n")
+        self.assertEqual(fuzz.seed_of_first_problem(text), 42)
+
+    def test_no_problem_no_seed(self) -> None:
+        self.assertIsNone(fuzz.seed_of_first_problem("[    5.000000] fuzz: seed 1 begin\n"))
+
+    def test_guest_command(self) -> None:
+        self.assertEqual(fuzz.guest_argv(3, 7, 2.0, 4, False),
+                         ["python3", "tests/vm/fuzz_server.py", "--iterations", "3", "--seed",
+                          "7", "--duration", "2.0", "--threads", "4"])
+        self.assertGreater(fuzz.timeout_for(12, 3.0), 12 * 3)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, console, image, util
+from . import config, console, debugkernel, image, util
 from .initrd import build_initrd, initrd_path
 from .util import LabError, progress, quote
 
@@ -89,6 +89,8 @@ def qemu_argv(spec: RunSpec, img: image.Image, initrd: Path, rundir: Path,
     append = ["console=ttyS0", "root=/dev/vda", "rw", "loglevel=5", "panic=-1",
               "oops=panic", "mitigations=off", "tsc=reliable", f"lab.kernel={spec.kernel}",
               f"lab.mode={mode}"]
+    if spec.kernel == debugkernel.NAME:
+        append += debugkernel.CMDLINE
     if spec.append:
         append += shlex.split(spec.append)
     argv = ["qemu-system-x86_64", "-machine", "q35",
@@ -191,18 +193,25 @@ def run_vm_dir(spec: RunSpec) -> tuple[int, Path]:
     return rc, rundir
 
 
+def boot_image(kernel: str) -> tuple[image.Image, tuple[str, ...]]:
+    """The image to boot for @kernel and the modules its initrd loads."""
+    if kernel == debugkernel.NAME:
+        return debugkernel.ensure_image(), ()
+    return image.ensure_image(kernel), config.INITRD_MODULES
+
+
 def _run_vm_once(spec: RunSpec) -> tuple[int, Path]:
-    img = image.ensure_image(spec.kernel)
+    img, initrd_modules = boot_image(spec.kernel)
     if util.DRY_RUN:
         rundir = config.cache_dir() / "runs" / "DRY-RUN"
-        initrd = initrd_path(img.kver, img.path)
+        initrd = initrd_path(img.kver, img.path, initrd_modules)
         disks = [rundir / f"disk{i + 1}.img" for i in range(len(spec.disks))]
         print(quote(qemu_argv(spec, img, initrd, rundir, disks)))
         return 0, rundir
     trixie = image.find_root("trixie")
     if trixie is None:
         raise LabError("the trixie root is missing; run `lab image`")
-    initrd = build_initrd(img.modules_root, trixie.path, img.kver, img.path)
+    initrd = build_initrd(img.modules_root, trixie.path, img.kver, img.path, initrd_modules)
     rundir = new_rundir(spec.kernel)
     (rundir / "cmd").write_text("set -e\n" + "exec " + shlex.join(spec.argv) + "\n"
                                 if spec.argv else "")

@@ -36,5 +36,12 @@ sync
 echo 3 > /proc/sys/vm/drop_caches
 after=$(slab_kb)
 echo "slab: ${before} kB before, ${after} kB after $cycles mount cycles"
+if [ "${LAB_KERNEL:-}" = debug ]; then
+	# KASAN's quarantine keeps freed objects (up to 1/32 of memory) to
+	# catch use after free: Slab grows without a leak (24 MB in 10
+	# cycles).  The cache check after each unload above still counts.
+	echo "slab: growth not judged on the debug kernel (KASAN quarantine)"
+	exit 0
+fi
 # Allow noise from unrelated caches, not a per-cycle leak.
 [ $((after - before)) -lt 1024 ] || fail "slab grew by $((after - before)) kB"
