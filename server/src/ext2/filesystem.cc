@@ -108,13 +108,20 @@ std::optional<OpenError> check_features(struct ext2_super_block* sb, bool rw) {
     if (ext2fs_has_feature_journal(sb) && sb->s_journal_inum == 0)
       return OpenError{OpenFailure::kUnsupported,
                        "external journals are not supported for writing (nor replayed)"};
-    // The old orphan list is processed at mount (mount_rw); the orphan
-    // file is not, so entries waiting there need e2fsck first.
-    if (ext2fs_has_feature_orphan_present(sb))
-      return OpenError{OpenFailure::kNeedsRecovery,
-                       "unlinked inodes are waiting in the orphan file; run e2fsck (or mount -o "
-                       "ro)"};
   }
+  return std::nullopt;
+}
+
+// The old orphan list is processed at mount (mount_rw); the orphan file
+// is not, so entries waiting there need e2fsck (or kernel ext4) first.
+std::optional<OpenError> check_orphan_file(ext2_filsys fs) {
+  auto pending = orphan_file_has_entries(fs);
+  if (!pending.ok())
+    return OpenError{OpenFailure::kCorrupt,
+                     std::string("cannot read the orphan file: ") + describe(pending.error())};
+  if (*pending)
+    return OpenError{OpenFailure::kNeedsRecovery,
+                     "unlinked inodes are waiting in the orphan file; run e2fsck (or mount -o ro)"};
   return std::nullopt;
 }
 
@@ -256,6 +263,11 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
     util::log(util::LogLevel::kWarning, "%s: the filesystem was not cleanly unmounted; run e2fsck",
               path);
 
+  if (rw) {
+    if (auto e = check_orphan_file(fs))
+      return drop(e->kind, e->reason);
+  }
+
   std::unique_ptr<Filesystem> out(new Filesystem(fs, opts));
   if (rw) {
     auto r = out->mount_rw();
@@ -372,6 +384,8 @@ util::Expected<void, OpenError> Filesystem::finish_recovery(const ReplayStats& r
             -st->journal_errno);
     sb->s_state |= EXT2_ERROR_FS;
   }
+  if (auto e = check_orphan_file(fs_))
+    return give_up(e->kind, "after the journal replay: " + e->reason);
   recovery_pending_ = false;
   auto r = mount_rw();
   if (!r.ok())
@@ -391,6 +405,13 @@ Result<void> Filesystem::mount_rw() {
       F4_ERROR("%s: cannot process the orphan list: %s", opts_.path.c_str(), describe(n.error()));
     else if (*n)
       F4_INFO("%s: freed %u orphan inode(s) left by a crash", opts_.path.c_str(), *n);
+  }
+  // Opening checked that the orphan file is empty (check_orphan_file);
+  // the flag kernel ext4 left set while it was mounted goes, as its own
+  // mount would clear it.
+  if (ext2fs_has_feature_orphan_present(fs_->super)) {
+    ext2fs_clear_feature_orphan_present(fs_->super);
+    ext2fs_mark_super_dirty(fs_);
   }
   return mark_mounted();
 }

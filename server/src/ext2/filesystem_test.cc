@@ -136,31 +136,49 @@ INSTANTIATE_TEST_SUITE_P(Features, ReadOnlyFeature,
                          ::testing::Values("casefold", "ea_inode", "quota"));
 
 // orphan_file (mke2fs's default for ext4 since 1.47) is served
-// read-write: fuse4fs never changes it.  Entries waiting in it need
-// e2fsck first, as a journal needing recovery does.  (The old orphan
-// list is processed at mount: ops/tmpfile_test.cc.)
+// read-write: fuse4fs never changes it.  Kernel ext4 keeps orphan_present
+// set while mounted, so a crashed image has it with an empty orphan file:
+// that mounts read-write and the flag is cleared.  Entries waiting in the
+// file need e2fsck first, as a journal needing recovery does.  (The old
+// orphan list is processed at mount: ops/tmpfile_test.cc.)
 TEST(Open, PendingOrphansRefusedForWrite) {
   TempDir d;
   std::string img = testing::make_image(d, "", {.extra = {"-O", "orphan_file"}});
   auto rw = open_image(img, Access::kReadWrite);
   ASSERT_TRUE(rw.ok()) << rw.error().reason;
   EXPECT_TRUE((*rw)->close().ok());
-  for (const char* set : {"feature orphan_present"}) {
-    std::string copy = d.path() + "/pending.img";
-    std::string cmd = "cp '";
-    for (const std::string& part :
-         {img, std::string("' '"), copy, std::string("' && debugfs -w -R '"), std::string(set),
-          std::string("' '"), copy, std::string("' >/dev/null 2>&1")})
-      cmd += part;
-    ASSERT_EQ(testing::run(cmd), 0);
-    auto r = open_image(copy, Access::kReadWrite);
-    ASSERT_FALSE(r.ok()) << set;
-    EXPECT_EQ(r.error().kind, OpenFailure::kNeedsRecovery);
-    EXPECT_NE(r.error().reason.find("e2fsck"), std::string::npos);
-    auto ro = open_image(copy, Access::kReadOnly);
-    ASSERT_TRUE(ro.ok()) << ro.error().reason;
-    EXPECT_TRUE((*ro)->close().ok());
-  }
+  // Copies the image and runs @script on the copy ($I) with sh -e.
+  auto copy_with = [&](const std::string& name, const std::string& script) {
+    std::string copy = d.path() + "/" + name;
+    std::string sh = copy + ".sh";
+    std::ofstream(sh) << "cp '" << img << "' '" << copy << "'\nI='" << copy << "'\n"
+                      << script << "\n";
+    EXPECT_EQ(testing::run("sh -e '" + sh + "' >/dev/null 2>&1"), 0) << name;
+    return copy;
+  };
+  const std::string set_flag = R"(debugfs -w -R 'feature orphan_present' "$I")";
+  // Inode 12 in the first entry of the orphan file's first block.
+  const std::string add_entry = set_flag + R"(
+ino=$(dumpe2fs -h "$I" | sed -n 's/^Orphan file inode: *//p')
+bs=$(dumpe2fs -h "$I" | sed -n 's/^Block size: *//p')
+blk=$(debugfs -R "bmap <$ino> 0" "$I")
+printf '\014\000\000\000' | dd of="$I" bs=1 seek=$((blk * bs)) conv=notrunc status=none)";
+
+  std::string flagged = copy_with("flagged.img", set_flag);
+  auto r = open_image(flagged, Access::kReadWrite);
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  EXPECT_TRUE((*r)->close().ok());
+  EXPECT_NE(testing::run("dumpe2fs -h '" + flagged + "' 2>/dev/null | grep -q orphan_present"), 0);
+  EXPECT_EQ(testing::fsck(flagged), 0);
+
+  std::string pending = copy_with("pending.img", add_entry);
+  auto p = open_image(pending, Access::kReadWrite);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().kind, OpenFailure::kNeedsRecovery);
+  EXPECT_NE(p.error().reason.find("e2fsck"), std::string::npos);
+  auto ro = open_image(pending, Access::kReadOnly);
+  ASSERT_TRUE(ro.ok()) << ro.error().reason;
+  EXPECT_TRUE((*ro)->close().ok());
 }
 
 TEST(Open, ReadOnlyFileWithReadWriteIsRefused) {

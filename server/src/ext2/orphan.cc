@@ -2,6 +2,9 @@
 #include "ext2/orphan.h"
 
 #include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include "ext2/inode.h"
 #include "util/log.h"
@@ -87,6 +90,34 @@ Result<uint32_t> cleanup_orphans(const Guard& g) {
     }
   }
   return freed;
+}
+
+Result<bool> orphan_file_has_entries(ext2_filsys fs) {
+  struct ext2_super_block* sb = fs->super;
+  if (!ext2fs_has_feature_orphan_present(sb))
+    return false;
+  // The flag without a file to go with it is corruption: work left.
+  if (!ext2fs_has_feature_orphan_file(sb) || !valid_ino(fs, sb->s_orphan_file_inum))
+    return true;
+  ext2_file_t raw = nullptr;
+  F4_CHECK(ext2fs_file_open(fs, sb->s_orphan_file_inum, 0, &raw));
+  std::unique_ptr<struct ext2_file, errcode_t (*)(ext2_file_t)> f(raw, ext2fs_file_close);
+  const unsigned int bs = fs->blocksize;
+  // Entries fill each block up to its tail (magic and checksum).
+  const unsigned int entries = (bs - 8) / 4;
+  std::vector<char> buf(bs);
+  for (;;) {
+    unsigned int got = 0;
+    F4_CHECK(ext2fs_file_read(f.get(), buf.data(), bs, &got));
+    if (got < bs)
+      return false;
+    for (unsigned int i = 0; i < entries; i++) {
+      __le32 e;
+      memcpy(&e, buf.data() + 4 * static_cast<size_t>(i), sizeof(e));
+      if (ext2fs_le32_to_cpu(e) != 0)
+        return true;
+    }
+  }
 }
 
 }  // namespace f4::ext2

@@ -6,8 +6,9 @@
 // keeps them.  A crash leaves the list on disk; the next read-write mount
 // frees the inodes on it (cleanup_orphans), as kernel ext4 does.
 //
-// The orphan_file feature's orphan file is not used or processed here;
-// images with entries in it are left to kernel ext4 or e2fsck.
+// The orphan_file feature's orphan file is not used or processed here:
+// an image with entries in it is refused read-write (left to kernel ext4
+// or e2fsck); an empty one only has its orphan_present flag cleared.
 #pragma once
 
 #include <cstdint>
@@ -28,5 +29,12 @@ namespace f4::ext2 {
 // Free every inode on the list (at mount, nothing in use yet) and empty
 // it.  Returns how many inodes were freed.
 [[nodiscard]] Result<uint32_t> cleanup_orphans(const Guard& g);
+
+// Whether the orphan file (orphan_file feature) names any inode.  Kernel
+// ext4 keeps orphan_present set while mounted, so every image it did not
+// unmount cleanly has the flag; only entries in the file's blocks (each
+// an array of inode numbers in front of an 8-byte tail) are work left.
+// Called while opening, before any Guard exists.
+[[nodiscard]] Result<bool> orphan_file_has_entries(ext2_filsys fs);
 
 }  // namespace f4::ext2
