@@ -112,6 +112,20 @@ std::optional<OpenError> check_features(struct ext2_super_block* sb, bool rw) {
   return std::nullopt;
 }
 
+// libext2fs trusts s_first_data_block when it lays out the bitmaps: a
+// wrong one made ext2fs_read_bitmaps() overflow its buffer (found by the
+// image fuzzer).  There is one right value, the one e2fsck checks for:
+// 1 with 1 KiB blocks and no clusters, 0 otherwise.
+std::optional<OpenError> check_geometry(ext2_filsys fs) {
+  struct ext2_super_block* sb = fs->super;
+  uint32_t want = (sb->s_log_block_size == 0 && EXT2FS_CLUSTER_RATIO(fs) == 1) ? 1 : 0;
+  if (sb->s_first_data_block != want)
+    return OpenError{OpenFailure::kCorrupt, "bad superblock: first data block " +
+                                                std::to_string(sb->s_first_data_block) +
+                                                ", should be " + std::to_string(want)};
+  return std::nullopt;
+}
+
 // The old orphan list is processed at mount (mount_rw); the orphan file
 // is not, so entries waiting there need e2fsck (or kernel ext4) first.
 std::optional<OpenError> check_orphan_file(ext2_filsys fs) {
@@ -226,6 +240,8 @@ OpenResult Filesystem::open(const OpenOptions& opts) {
   struct ext2_super_block* sb = fs->super;
 
   if (auto e = check_features(sb, rw))
+    return drop(e->kind, e->reason);
+  if (auto e = check_geometry(fs))
     return drop(e->kind, e->reason);
   bool replay = ext2fs_has_feature_journal_needs_recovery(sb);
   if (replay && !rw && !opts.norecovery)
@@ -362,6 +378,8 @@ util::Expected<void, OpenError> Filesystem::finish_recovery(const ReplayStats& r
   }
   struct ext2_super_block* sb = fs_->super;
   if (auto e = check_features(sb, true))
+    return give_up(e->kind, "after the journal replay: " + e->reason);
+  if (auto e = check_geometry(fs_))
     return give_up(e->kind, "after the journal replay: " + e->reason);
   err = ext2fs_read_bitmaps(fs_);
   if (err)

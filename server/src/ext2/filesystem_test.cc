@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <utility>
 
 #include "ext2/inode.h"
 #include "ext2/test_image.h"
@@ -99,6 +100,25 @@ TEST(Open, CorruptSuperblockChecksum) {
   auto fs = open_image(img, Access::kReadOnly);
   ASSERT_FALSE(fs.ok());
   EXPECT_EQ(fs.error().kind, OpenFailure::kCorrupt);
+}
+
+// The image fuzzer's seed 11, cases 3328, 4301 and 5439: a first data
+// block of 33, 129 or 1025 made libext2fs overflow a heap buffer while
+// reading the bitmaps (ASan).  Refused before any bitmap is read.
+TEST(Open, BadFirstDataBlock) {
+  TempDir d;
+  for (auto [bs, bad] : {std::pair{"1024", "33"}, {"1024", "0"}, {"4096", "1"}}) {
+    std::string img = testing::make_image(d, "", {.extra = {"-b", bs}});
+    ASSERT_EQ(testing::run("debugfs -w -R 'ssv first_data_block " + std::string(bad) + "' '" + img +
+                           "' >/dev/null 2>&1"),
+              0);
+    for (Access a : {Access::kReadOnly, Access::kReadWrite}) {
+      auto fs = open_image(img, a);
+      ASSERT_FALSE(fs.ok()) << bs << " " << bad;
+      EXPECT_EQ(fs.error().kind, OpenFailure::kCorrupt);
+      EXPECT_NE(fs.error().reason.find("first data block"), std::string::npos) << fs.error().reason;
+    }
+  }
 }
 
 TEST(Open, NeedsRecoveryIsRefused) {
