@@ -42,28 +42,9 @@ trap cleanup EXIT
 
 export FIO_DIR=$mnt FIO_SMALL_MB=24 FIO_MEDIUM_MB=32 FIO_LARGE_MB=48
 
-failures=0
-# step NAME CMD...: as in mount-test.sh.
-step() {
-	local name=$1 rc=0 start=$SECONDS
-	shift
-	set +e
-	(
-		set -e
-		"$@"
-	) >"$work/step.log" 2>&1
-	rc=$?
-	set -e
-	if [[ $rc -eq 0 ]]; then
-		echo "pass $name" >>"$results"
-		echo "fio-verify: PASS $name ($((SECONDS - start)) s)"
-	else
-		echo "fail $name" >>"$results"
-		echo "fio-verify: FAIL $name ($((SECONDS - start)) s)"
-		tail -n 20 "$work/step.log" | sed 's/^/    /'
-		failures=$((failures + 1))
-	fi
-}
+step_prefix=fio-verify
+# shellcheck source-path=SCRIPTDIR source=step.sh
+source "$(dirname "$0")/step.sh"
 
 # mount_fs [OPTS...]: fuse4fs in the background (not -f: it detaches once
 # mounted); unmounting makes it write back and exit.

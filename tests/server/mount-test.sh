@@ -43,29 +43,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-# step NAME CMD...: run CMD in a subshell with errexit in force (it is
-# not, inside an `if` or `||` condition), record its result.
-step() {
-	local name=$1 rc=0
-	shift
-	set +e
-	(
-		set -e
-		"$@"
-	) >"$work/step.log" 2>&1
-	rc=$?
-	set -e
-	if [[ $rc -eq 0 ]]; then
-		echo "pass $name" >>"$results"
-		echo "mount-test: PASS $name"
-	else
-		echo "fail $name" >>"$results"
-		echo "mount-test: FAIL $name"
-		tail -n 20 "$work/step.log" | sed 's/^/    /'
-		failures=$((failures + 1))
-	fi
-}
+step_prefix=mount-test
+# shellcheck source-path=SCRIPTDIR source=step.sh
+source "$(dirname "$0")/step.sh"
 
 # mount_fs [OPTS...]: start fuse4fs in the foreground, wait for the mount.
 # Steps run in subshells, so the server's pid and exit status go through
